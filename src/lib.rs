@@ -1,4 +1,140 @@
 //! localelements: a local, stateful stand-in for the Cloud Elements
 //! account-users API.
+//!
+//! `main.rs` only parses configuration and sets up logging; everything else
+//! is here, so tests and embedding programs run exactly what ships:
+//! [`api::router`] builds the application from its state, [`serve`] runs it
+//! on a listener until a shutdown future resolves, and [`Server`] does both
+//! on a fresh database.
 
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
 pub mod ceql;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod state;
+pub mod store;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use bootstrap::Credentials;
+pub use config::Config;
+
+use crate::domain::password::PasswordHasher;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Serves `router` on `listener` until `shutdown` resolves; requests in
+/// flight then finish before this returns.
+pub async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("cannot bootstrap the database: {0}")]
+    Bootstrap(#[from] bootstrap::BootstrapError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// A running server: its address and the bootstrapped credentials. Dropping
+/// it stops the server; `stop` also waits for it to finish.
+pub struct Server {
+    address: SocketAddr,
+    credentials: Credentials,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Opens (or creates and bootstraps) the database, binds the listener
+    /// and starts serving in the background.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let store = Store::open(&config.database).await?;
+        let state = AppState::new(store, PasswordHasher::new(config.fast_password_hashing));
+        let credentials = bootstrap::ensure(&state, &config).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|error| StartError::Listen(config.listen, error))?;
+        let address = listener
+            .local_addr()
+            .map_err(|error| StartError::Listen(config.listen, error))?;
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let router = api::router(state.clone());
+        let task = tokio::spawn(serve(listener, router, async move {
+            // A dropped sender means the same as a sent signal.
+            let _ = signal.await;
+        }));
+        Ok(Self {
+            address,
+            credentials,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `http://host:port`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// `http://host:port/elements/api-v2`: what a client uses as base URL.
+    pub fn base_url(&self) -> String {
+        format!("{}{}", self.url(), api::BASE_PATH)
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// The ready `Authorization` header value of the bootstrapped org-admin.
+    pub fn authorization(&self) -> String {
+        self.credentials.authorization()
+    }
+
+    /// Stops accepting, lets requests in flight finish, closes the database.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let result = match self.task.take() {
+            Some(task) => task
+                .await
+                .unwrap_or_else(|join| Err(std::io::Error::other(join))),
+            None => Ok(()),
+        };
+        self.state.store.close().await;
+        result
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}

@@ -1,1 +1,81 @@
-fn main() {}
+//! The `localelements` binary: configuration, logging, signals. All else
+//! lives in the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use localelements::{Config, Server};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if config.fast_password_hashing {
+        tracing::warn!(
+            "--fast-password-hashing: passwords are hashed with cheap Argon2id parameters; \
+             use this only for test data"
+        );
+    }
+    let database = config.database.to_string();
+    let server = match Server::start(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("localelements: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let credentials = server.credentials();
+    println!(
+        "localelements is serving {} (database: {database})",
+        server.url()
+    );
+    println!("Base URL: {}", server.base_url());
+    println!("Authorization: {}", server.authorization());
+    match &credentials.generated_password {
+        Some(password) => println!(
+            "Org-admin: {} with password {}",
+            credentials.admin_email,
+            password.expose()
+        ),
+        None => println!("Org-admin: {}", credentials.admin_email),
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    match server.stop().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("localelements: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM (`docker stop`).
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,73 @@
+//! `GET /accounts` and `GET /accounts/{id}` (SPEC §4.6): organization
+//! administrators only; the real service answers 401 to anyone else.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::paging::{ListParams, ListQuery};
+use super::users::{compile_filter, visible_account};
+use super::wire::AccountJson;
+use crate::auth::Caller;
+use crate::ceql::Scope;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::accounts;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(list))
+        .route("/accounts/{id}", get(show))
+}
+
+fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
+    if caller.is_org_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized())
+    }
+}
+
+/// `GET /accounts`: the default account first, then by id.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<(HeaderMap, Json<Vec<AccountJson>>), ApiError> {
+    require_org_admin(&caller)?;
+    let token_scope = format!("accounts:organization:{}", caller.organization_id);
+    let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
+    let filter = compile_filter(query.filter.as_deref(), Scope::Accounts)?;
+    let mut tx = state
+        .store
+        .reader()
+        .begin()
+        .await
+        .map_err(ApiError::internal)?;
+    let rows = accounts::list(
+        &mut tx,
+        caller.organization_id,
+        filter.as_ref(),
+        query.page_with_lookahead(),
+    )
+    .await?;
+    let total = accounts::count(&mut tx, caller.organization_id, filter.as_ref()).await?;
+    drop(tx);
+    let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
+    Ok((
+        headers,
+        Json(rows.into_iter().map(AccountJson::from).collect()),
+    ))
+}
+
+/// `GET /accounts/{id}`
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+) -> Result<Json<AccountJson>, ApiError> {
+    require_org_admin(&caller)?;
+    let account = visible_account(&state, &caller, &account_id).await?;
+    Ok(Json(account.into()))
+}

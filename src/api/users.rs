@@ -1,0 +1,382 @@
+//! The five account-user endpoints of SPEC §4.1–4.5.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use axum::{Json, Router};
+
+use super::extract::{parse_id, JsonBody};
+use super::paging::{ListParams, ListQuery};
+use super::wire::{CreateUserBody, PatchUserBody, RoleRef, UserJson, WithSecret};
+use crate::auth::Caller;
+use crate::ceql::{self, Scope};
+use crate::domain::password::Password;
+use crate::domain::role::{Role, RoleSet};
+use crate::domain::secret::Secret;
+use crate::domain::user::{self, Address, Email, Invalid, NewUser};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::accounts::{self, AccountRow};
+use crate::store::users::{self, UserChanges, UserKey, UserRecord, UserRow, UserScope};
+
+pub const USER_PASSWORD_HEADER: &str = "elements-user-password";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts/{id}/users", get(list).post(create))
+        .route(
+            "/accounts/{id}/users/{user}",
+            get(show).patch(update).delete(remove),
+        )
+}
+
+impl From<Invalid> for ApiError {
+    fn from(invalid: Invalid) -> Self {
+        ApiError::BadRequest(invalid.0)
+    }
+}
+
+/// The account a path names: 404 if there is none, 403 if it belongs to
+/// another organization (SPEC §3).
+pub(crate) async fn visible_account(
+    state: &AppState,
+    caller: &Caller,
+    id_text: &str,
+) -> Result<AccountRow, ApiError> {
+    let id = parse_id("account id", id_text)?;
+    let account = accounts::find(state.store.reader(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("No account found with id {id}")))?;
+    if account.organization_id != caller.organization_id {
+        return Err(forbidden_account(id));
+    }
+    Ok(account)
+}
+
+fn forbidden_account(id: i64) -> ApiError {
+    ApiError::forbidden(format!("You may not manage the users of account {id}"))
+}
+
+/// The account, if the caller may manage its users (org-admin, or admin of it).
+async fn managed_account(
+    state: &AppState,
+    caller: &Caller,
+    id_text: &str,
+) -> Result<AccountRow, ApiError> {
+    let account = visible_account(state, caller, id_text).await?;
+    if !caller.manages_account(account.organization_id, account.id) {
+        return Err(forbidden_account(account.id));
+    }
+    Ok(account)
+}
+
+pub(crate) fn compile_filter(
+    filter: Option<&str>,
+    scope: Scope,
+) -> Result<Option<ceql::Sql>, ApiError> {
+    filter
+        .map(|text| ceql::compile_where(text, scope))
+        .transpose()
+        .map_err(|error| ApiError::bad_request(format!("Invalid where: {error}")))
+}
+
+/// `GET /accounts/{id}/users`
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+    Query(params): Query<ListParams>,
+) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
+    let account = managed_account(&state, &caller, &account_id).await?;
+    let token_scope = format!("users:account:{}", account.id);
+    let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
+    let filter = compile_filter(query.filter.as_deref(), Scope::Users)?;
+    let scope = UserScope::Account(account.id);
+    // One read transaction: the page and its count see the same snapshot.
+    let mut tx = state
+        .store
+        .reader()
+        .begin()
+        .await
+        .map_err(ApiError::internal)?;
+    let rows = users::list(&mut tx, scope, filter.as_ref(), query.page_with_lookahead()).await?;
+    let total = users::count(&mut tx, scope, filter.as_ref()).await?;
+    // Documented behaviour of the real service: an account with no users
+    // at all is 404, while a filter that matches nothing is an empty page.
+    if total == 0 && (filter.is_none() || users::count(&mut tx, scope, None).await? == 0) {
+        return Err(ApiError::not_found("No users found"));
+    }
+    drop(tx);
+    let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
+    let body = rows
+        .into_iter()
+        .map(|row| UserJson::new(row, WithSecret::No))
+        .collect();
+    Ok((headers, Json(body)))
+}
+
+/// A path segment naming a user: all digits is an id, anything else an email.
+pub(crate) fn user_key(text: &str) -> UserKey {
+    match text.parse::<i64>() {
+        Ok(id) if text.bytes().all(|byte| byte.is_ascii_digit()) => UserKey::Id(id),
+        _ => UserKey::Email(text.to_owned()),
+    }
+}
+
+/// `GET /accounts/{id}/users/{emailOrId}`
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account_id, user)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<UserJson>, ApiError> {
+    let account = visible_account(&state, &caller, &account_id).await?;
+    let manages = caller.manages_account(account.organization_id, account.id);
+    let found = users::find(
+        state.store.reader(),
+        UserScope::Account(account.id),
+        &user_key(&user),
+    )
+    .await?;
+    // A plain user may read only their own record, and learns nothing about
+    // whether any other record exists.
+    let row = match found {
+        Some(row) if manages || row.id == caller.user_id => row,
+        _ if !manages => return Err(forbidden_account(account.id)),
+        _ => {
+            return Err(ApiError::not_found(format!(
+                "No user '{user}' found in account {}",
+                account.id
+            )))
+        }
+    };
+    let with_secret = password_header(&state, &headers, &row).await?;
+    Ok(Json(UserJson::new(row, with_secret)))
+}
+
+/// `Elements-User-Password`: absent, no secret; correct, the secret; wrong,
+/// 401 (decided in SPEC §4.2).
+pub(crate) async fn password_header(
+    state: &AppState,
+    headers: &HeaderMap,
+    row: &UserRow,
+) -> Result<WithSecret, ApiError> {
+    let Some(value) = headers.get(USER_PASSWORD_HEADER) else {
+        return Ok(WithSecret::No);
+    };
+    let wrong = || {
+        ApiError::Unauthorized(format!(
+            "Invalid Elements-User-Password for user {}",
+            row.id
+        ))
+    };
+    let password = value.to_str().map_err(|_| wrong())?;
+    let hash = users::password_hash(state.store.reader(), row.id)
+        .await?
+        .ok_or_else(wrong)?;
+    let matches = state
+        .hasher
+        .verify(Password::new(password), hash)
+        .await
+        .map_err(ApiError::internal)?;
+    if matches {
+        Ok(WithSecret::Yes)
+    } else {
+        Err(wrong())
+    }
+}
+
+/// The role set a request asks for, checked against the catalogue (400).
+/// `org` is automatic: always held by the default account's users, and
+/// never by others (403 when asked for there). The grant rules are checked
+/// against what the user holds by `check_grants`.
+fn requested_roles(account: &AccountRow, refs: &[RoleRef]) -> Result<RoleSet, ApiError> {
+    let roles = user::parse_roles(refs.iter().map(|role| role.key.as_str()))?;
+    if !account.is_default && roles.contains(&Role::Org) {
+        return Err(ApiError::forbidden(format!(
+            "The role 'org' is only for users of the default account, not account {}",
+            account.id
+        )));
+    }
+    let mut set = RoleSet::new(roles);
+    if account.is_default {
+        set.insert(Role::Org);
+    }
+    Ok(set)
+}
+
+/// Every role added or removed must be one the caller may grant.
+fn check_grants(
+    caller: &Caller,
+    account: &AccountRow,
+    before: &RoleSet,
+    after: &RoleSet,
+) -> Result<(), ApiError> {
+    let changed = after
+        .iter()
+        .filter(|role| !before.contains(*role))
+        .chain(before.iter().filter(|role| !after.contains(*role)));
+    for role in changed {
+        if role == Role::Org {
+            continue; // automatic, never granted by hand
+        }
+        if !caller.may_grant(role, account.id, account.is_default) {
+            return Err(ApiError::forbidden(format!(
+                "You may not grant or revoke the role '{}' for a user of account {}",
+                role.key(),
+                account.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /accounts/{id}/users`
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+    JsonBody(body): JsonBody<CreateUserBody>,
+) -> Result<Json<UserJson>, ApiError> {
+    let account = managed_account(&state, &caller, &account_id).await?;
+    let first_name = user::required_text("firstName", body.first_name)?;
+    let last_name = user::required_text("lastName", body.last_name)?;
+    let email = Email::parse(body.email.as_deref().unwrap_or(""))?;
+    let password = user::required_password(body.password)?;
+    let roles = requested_roles(&account, body.roles.as_deref().unwrap_or_default())?;
+    check_grants(&caller, &account, &RoleSet::default(), &roles)?;
+    let new_user = NewUser {
+        first_name,
+        last_name,
+        email,
+        address: Address {
+            city: body.city,
+            country: body.country,
+            phone: body.phone,
+            postal_code: body.postal_code,
+            state_province: body.state_province,
+            street1: body.street1,
+            street2: body.street2,
+        },
+        roles: roles.iter().collect(),
+    };
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
+    let secret = Secret::generate();
+    let today = state.clock.today();
+    let mut tx = state.store.begin_write().await?;
+    let id = users::insert(
+        &mut tx,
+        UserRecord {
+            organization_id: account.organization_id,
+            account_id: account.id,
+            user: &new_user,
+            password_hash: &hash,
+            secret: &secret,
+            active: true,
+            created_date: &today,
+        },
+    )
+    .await?;
+    let row = users::find(&mut *tx, UserScope::Account(account.id), &UserKey::Id(id))
+        .await?
+        .ok_or_else(|| ApiError::internal("created user vanished inside its transaction"))?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(UserJson::new(row, WithSecret::Yes)))
+}
+
+/// `PATCH /accounts/{id}/users/{userId}`
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account_id, user_id)): Path<(String, String)>,
+    JsonBody(body): JsonBody<PatchUserBody>,
+) -> Result<Json<UserJson>, ApiError> {
+    let account = managed_account(&state, &caller, &account_id).await?;
+    let user_id = parse_id("user id", &user_id)?;
+    let email = body.email.as_deref().map(Email::parse).transpose()?;
+    let first_name = user::non_empty_text("firstName", body.first_name)?;
+    let last_name = user::non_empty_text("lastName", body.last_name)?;
+    let password = user::non_empty_text("password", body.password)?;
+    let wanted_roles = body
+        .roles
+        .as_deref()
+        .map(|refs| requested_roles(&account, refs))
+        .transpose()?;
+    // Hash before taking the write lock: Argon2 takes tens of milliseconds.
+    let password_hash = match password {
+        Some(password) => Some(
+            state
+                .hasher
+                .hash(Password::new(password))
+                .await
+                .map_err(ApiError::internal)?,
+        ),
+        None => None,
+    };
+    let mut tx = state.store.begin_write().await?;
+    let scope = UserScope::Account(account.id);
+    let current = users::find(&mut *tx, scope, &UserKey::Id(user_id))
+        .await?
+        .ok_or_else(|| no_user(user_id, account.id))?;
+    if let Some(wanted) = &wanted_roles {
+        let held = current.roles();
+        if *wanted != held {
+            if current.id == caller.user_id {
+                return Err(ApiError::forbidden("You may not change your own roles"));
+            }
+            check_grants(&caller, &account, &held, wanted)?;
+            users::replace_roles(&mut tx, user_id, wanted).await?;
+        }
+    }
+    let changes = UserChanges {
+        first_name,
+        last_name,
+        email,
+        password_hash,
+        active: body.active,
+        city: body.city,
+        country: body.country,
+        phone: body.phone,
+        postal_code: body.postal_code,
+        state_province: body.state_province,
+        street1: body.street1,
+        street2: body.street2,
+    };
+    users::update(&mut tx, user_id, changes).await?;
+    let row = users::find(&mut *tx, scope, &UserKey::Id(user_id))
+        .await?
+        .ok_or_else(|| no_user(user_id, account.id))?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(UserJson::new(row, WithSecret::No)))
+}
+
+fn no_user(user_id: i64, account_id: i64) -> ApiError {
+    ApiError::not_found(format!(
+        "No user with id {user_id} found in account {account_id}"
+    ))
+}
+
+/// `DELETE /accounts/{id}/users/{userId}`: 200 with an empty body.
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let account = managed_account(&state, &caller, &account_id).await?;
+    let user_id = parse_id("user id", &user_id)?;
+    let mut tx = state.store.begin_write().await?;
+    users::find(
+        &mut *tx,
+        UserScope::Account(account.id),
+        &UserKey::Id(user_id),
+    )
+    .await?
+    .ok_or_else(|| no_user(user_id, account.id))?;
+    users::delete(&mut tx, user_id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,126 @@
+//! First start: create the organization, its default account and its
+//! org-admin (SPEC §2); later starts: find the credentials to print.
+
+use crate::config::Config;
+use crate::domain::password::Password;
+use crate::domain::role::Role;
+use crate::domain::secret::Secret;
+use crate::domain::user::{Address, Email, NewUser};
+use crate::state::AppState;
+use crate::store::organizations::{self, NewOrganization};
+use crate::store::StoreError;
+
+pub const DEFAULT_ORGANIZATION_NAME: &str = "localelements";
+
+/// What start-up prints: the ready `Authorization` header, and the
+/// org-admin's password when this start generated it.
+#[derive(Clone)]
+pub struct Credentials {
+    pub organization_id: i64,
+    pub admin_email: String,
+    pub org_secret: Secret,
+    pub user_secret: Secret,
+    pub generated_password: Option<Password>,
+}
+
+impl Credentials {
+    pub fn authorization(&self) -> String {
+        format!(
+            "User {}, Organization {}",
+            self.user_secret.expose(),
+            self.org_secret.expose()
+        )
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("organization_id", &self.organization_id)
+            .field("admin_email", &self.admin_email)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("invalid --admin-email: {0}")]
+    AdminEmail(crate::domain::user::Invalid),
+    #[error("{0}")]
+    Hash(#[from] crate::domain::password::HashError),
+    #[error("the database has organizations but no active org-admin to print credentials for")]
+    NoAdmin,
+}
+
+/// Creates the first organization on an empty database; on a database that
+/// already holds one, changes nothing and reads back what to print.
+pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, BootstrapError> {
+    if organizations::any_exists(state.store.reader()).await? {
+        return existing(state).await;
+    }
+    let org_secret = config
+        .org_secret
+        .clone()
+        .map_or_else(Secret::generate, Secret::new);
+    let user_secret = config
+        .user_secret
+        .clone()
+        .map_or_else(Secret::generate, Secret::new);
+    let (password, generated_password) = match &config.admin_password {
+        Some(given) => (Password::new(given.clone()), None),
+        None => {
+            let generated = Password::new(Secret::generate().expose());
+            (generated.clone(), Some(generated))
+        }
+    };
+    let admin = NewUser {
+        first_name: "Organization".to_owned(),
+        last_name: "Administrator".to_owned(),
+        email: Email::parse(&config.admin_email).map_err(BootstrapError::AdminEmail)?,
+        address: Address::default(),
+        roles: vec![Role::OrgAdmin, Role::Org],
+    };
+    let hash = state.hasher.hash(password).await?;
+    let today = state.clock.today();
+    let mut tx = state.store.begin_write().await?;
+    // Another process may have bootstrapped the same file meanwhile.
+    if organizations::any_exists(&mut *tx).await? {
+        drop(tx);
+        return existing(state).await;
+    }
+    let ids = organizations::create(
+        &mut tx,
+        NewOrganization {
+            name: DEFAULT_ORGANIZATION_NAME,
+            secret: &org_secret,
+            admin: &admin,
+            admin_password_hash: &hash,
+            admin_secret: &user_secret,
+            today: &today,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Credentials {
+        organization_id: ids.organization_id,
+        admin_email: admin.email.as_str().to_owned(),
+        org_secret,
+        user_secret,
+        generated_password,
+    })
+}
+
+async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
+    let found = organizations::bootstrap_credentials(state.store.reader())
+        .await?
+        .ok_or(BootstrapError::NoAdmin)?;
+    Ok(Credentials {
+        organization_id: found.organization_id,
+        admin_email: found.user_email,
+        org_secret: Secret::new(found.organization_secret),
+        user_secret: Secret::new(found.user_secret),
+        generated_password: None,
+    })
+}

@@ -1,0 +1,67 @@
+//! Command-line flags and their environment variables (SPEC §2).
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+use crate::store::Database;
+
+pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localelements.test";
+
+/// Every flag has an environment variable of the same meaning; the flag wins.
+/// No `Debug`: the struct holds secrets.
+#[derive(Clone, Parser)]
+#[command(
+    name = "localelements",
+    version,
+    about = "A local stand-in for the Cloud Elements account-users API"
+)]
+pub struct Config {
+    /// Address to serve on.
+    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// SQLite file to keep the state in, or `:memory:` for none.
+    #[arg(
+        long,
+        env = "LOCALELEMENTS_DATABASE",
+        default_value = "localelements.db"
+    )]
+    pub database: Database,
+
+    /// Organization secret of the bootstrapped organization (default: random).
+    #[arg(long, env = "LOCALELEMENTS_ORG_SECRET", hide_env_values = true)]
+    pub org_secret: Option<String>,
+
+    /// User secret of the bootstrapped org-admin (default: random).
+    #[arg(long, env = "LOCALELEMENTS_USER_SECRET", hide_env_values = true)]
+    pub user_secret: Option<String>,
+
+    /// Email of the bootstrapped org-admin.
+    #[arg(long, env = "LOCALELEMENTS_ADMIN_EMAIL", default_value = DEFAULT_ADMIN_EMAIL)]
+    pub admin_email: String,
+
+    /// Password of the bootstrapped org-admin (default: random, printed).
+    #[arg(long, env = "LOCALELEMENTS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Cheap Argon2id parameters, for test suites that create thousands of users.
+    #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
+    pub fast_password_hashing: bool,
+}
+
+impl Config {
+    /// The configuration a test or an embedding program starts from: a free
+    /// loopback port, an in-memory database, fast hashing.
+    pub fn for_tests() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database: Database::Memory,
+            org_secret: None,
+            user_secret: None,
+            admin_email: DEFAULT_ADMIN_EMAIL.to_owned(),
+            admin_password: None,
+            fast_password_hashing: true,
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Types with invariants: secrets, password hashing, the role catalogue,
+//! validated user input, and the clock. Nothing here knows about HTTP or SQL.
+
+pub mod clock;
+pub mod password;
+pub mod role;
+pub mod secret;
+pub mod user;

@@ -1,0 +1,115 @@
+//! The one error type every handler returns, and how it becomes a response.
+//!
+//! A handler only says *what* went wrong (status and message); the request
+//! middleware in `api::middleware` turns that into the SPEC §6 body
+//! `{"requestId", "message"}`, because only it knows the request id. Internal
+//! causes are logged here and never sent to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// The message SPEC §3 prescribes for every authentication failure.
+pub const INVALID_CREDENTIALS: &str =
+    "Invalid Organization or User secret, or invalid Element token provided.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Any other status a framework rejection carries, with its text.
+    #[error("{1}")]
+    Other(StatusCode, String),
+    /// A real fault: the cause is logged, the client sees `Internal error`.
+    #[error("internal error: {0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::NotFound(message.into())
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::Conflict(message.into())
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::Unauthorized(INVALID_CREDENTIALS.to_owned())
+    }
+
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Other(status, _) => *status,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The text a client may see.
+    fn public_message(&self) -> String {
+        match self {
+            Self::Internal(_) => "Internal error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Carried in the response extensions from a handler to the request
+/// middleware, which writes the JSON error body around it.
+#[derive(Debug, Clone)]
+pub struct ErrorMessage(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) = &self {
+            // Logged inside the request span, so it carries the request id.
+            tracing::error!(error = %cause, "internal error");
+        }
+        let mut response = self.status().into_response();
+        response
+            .extensions_mut()
+            .insert(ErrorMessage(self.public_message()));
+        response
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match error {
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Database(cause) => Self::internal(cause),
+            StoreError::Migrate(cause) => Self::internal(cause),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Queries over accounts.
+
+use sqlx::{FromRow, Sqlite};
+
+use super::users::PageRequest;
+use super::{bind_filter, push_filter, StoreError};
+use crate::ceql::Sql;
+
+const ACCOUNT_COLUMNS: &str =
+    "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, a.created_date";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub is_default: bool,
+    pub active: bool,
+    pub created_date: String,
+}
+
+pub async fn find<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    account_id: i64,
+) -> Result<Option<AccountRow>, StoreError> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = ?");
+    Ok(sqlx::query_as(&sql)
+        .bind(account_id)
+        .fetch_optional(executor)
+        .await?)
+}
+
+/// The default account sorts first (SPEC §4.6), then by id. Keyset paging
+/// therefore runs on the pair (is_default DESC, id): "after" the account a
+/// token names is every account that sorts after that pair.
+pub async fn list(
+    conn: &mut sqlx::SqliteConnection,
+    organization_id: i64,
+    filter: Option<&Sql>,
+    page: PageRequest,
+) -> Result<Vec<AccountRow>, StoreError> {
+    let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.organization_id = ?");
+    push_filter(&mut sql, filter);
+    if page.after_id.is_some() {
+        sql.push_str(
+            " AND (a.is_default < (SELECT is_default FROM accounts WHERE id = ?) \
+               OR (a.is_default = (SELECT is_default FROM accounts WHERE id = ?) AND a.id > ?))",
+        );
+    }
+    sql.push_str(" ORDER BY a.is_default DESC, a.id LIMIT ? OFFSET ?");
+    let mut select = bind_filter(
+        sqlx::query_as::<_, AccountRow>(&sql).bind(organization_id),
+        filter,
+    );
+    if let Some(after_id) = page.after_id {
+        select = select.bind(after_id).bind(after_id).bind(after_id);
+    }
+    Ok(select
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn count(
+    conn: &mut sqlx::SqliteConnection,
+    organization_id: i64,
+    filter: Option<&Sql>,
+) -> Result<i64, StoreError> {
+    let mut sql = String::from("SELECT COUNT(*) FROM accounts a WHERE a.organization_id = ?");
+    push_filter(&mut sql, filter);
+    let query = bind_filter(
+        sqlx::query_as::<_, (i64,)>(&sql).bind(organization_id),
+        filter,
+    );
+    Ok(query.fetch_one(conn).await?.0)
+}

@@ -1,0 +1,181 @@
+//! SQLite storage: opening the database, migrations, and the queries.
+//!
+//! Layout: one writer connection (SQLite serialises writers anyway; one
+//! connection makes that explicit and keeps "database is locked" away) and a
+//! pool of read-only readers, all in WAL mode so reads never wait for the
+//! writer. An in-memory database has a single connection that does both,
+//! because each SQLite in-memory connection would otherwise be its own
+//! database. This module knows nothing about HTTP.
+
+pub mod accounts;
+pub mod organizations;
+pub mod users;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
+
+use crate::ceql::{Sql, SqlValue};
+
+/// Where the state lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    File(PathBuf),
+    Memory,
+}
+
+impl FromStr for Database {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(if text == ":memory:" {
+            Database::Memory
+        } else {
+            Database::File(PathBuf::from(text))
+        })
+    }
+}
+
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::File(path) => write!(f, "{}", path.display()),
+            Database::Memory => f.write_str(":memory:"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the message says which.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// How long a connection waits for a lock before giving up. Only another
+/// process writing the same file can make it wait at all.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl Store {
+    pub async fn open(database: &Database) -> Result<Self, StoreError> {
+        let store = match database {
+            Database::Memory => {
+                let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .min_connections(1)
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options)
+                    .await?;
+                Store {
+                    writer: pool.clone(),
+                    reader: pool,
+                }
+            }
+            Database::File(path) => {
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // In WAL mode NORMAL loses nothing when the process dies
+                    // (even by SIGKILL): committed pages are in the WAL file
+                    // the OS already holds. Only a power cut could drop the
+                    // last commits, which a local stand-in can live with.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(BUSY_TIMEOUT);
+                let writer = SqlitePoolOptions::new()
+                    .min_connections(1)
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options.clone())
+                    .await?;
+                // The writer must exist (and the file be in WAL mode) before
+                // read-only connections can open it.
+                sqlx::migrate!("./migrations").run(&writer).await?;
+                let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(readers as u32)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                return Ok(Store { writer, reader });
+            }
+        };
+        sqlx::migrate!("./migrations").run(&store.writer).await?;
+        Ok(store)
+    }
+
+    /// The pool for queries that only read.
+    pub fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    /// A write transaction that holds the write lock from its first
+    /// statement. A deferred transaction that reads and then writes can fail
+    /// with "database is locked" instead of waiting; IMMEDIATE cannot.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A single write statement outside a transaction.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Turns a unique-constraint failure into `StoreError::Conflict`; SQLite
+/// reports no constraint name through sqlx, so the caller says what clashed.
+pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(sqlx::Error) -> StoreError + '_ {
+    move |error| match error.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::Conflict(message.to_owned()),
+        _ => StoreError::Database(error),
+    }
+}
+
+/// Appends ` AND (<filter>)`; the filter's text holds only fixed SQL
+/// pieces and `?` placeholders (see `ceql::Sql`).
+pub(crate) fn push_filter(sql: &mut String, filter: Option<&Sql>) {
+    if let Some(filter) = filter {
+        sql.push_str(" AND (");
+        sql.push_str(&filter.text);
+        sql.push(')');
+    }
+}
+
+/// Binds a compiled CEQL filter's values, in order, to a query.
+pub(crate) fn bind_filter<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    filter: Option<&'q Sql>,
+) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    for value in filter.map(|sql| sql.params.as_slice()).unwrap_or_default() {
+        query = match value {
+            SqlValue::Int(int) => query.bind(*int),
+            SqlValue::Text(text) => query.bind(text.as_str()),
+        };
+    }
+    query
+}

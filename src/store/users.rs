@@ -1,0 +1,340 @@
+//! Queries over users and their roles.
+
+use sqlx::{FromRow, Sqlite, SqliteConnection};
+
+use super::{bind_filter, conflict_on_unique, push_filter, StoreError};
+use crate::ceql::Sql;
+use crate::domain::role::{Role, RoleSet};
+use crate::domain::user::{Address, Email, NewUser};
+
+/// The columns every user read selects. The password hash is not among
+/// them: it is read only by `password_hash`, so it cannot reach a response.
+const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.first_name, u.last_name, \
+     u.email, u.secret, u.active, u.created_date, u.last_login_date, u.city, u.country, u.phone, \
+     u.postal_code, u.state_province, u.street1, u.street2, \
+     (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles";
+
+pub const DUPLICATE_EMAIL: &str = "A user with that email already exists in this organization";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub organization_id: i64,
+    pub account_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub secret: String,
+    pub active: bool,
+    pub created_date: String,
+    pub last_login_date: String,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub postal_code: Option<String>,
+    pub state_province: Option<String>,
+    pub street1: Option<String>,
+    pub street2: Option<String>,
+    roles: Option<String>,
+}
+
+impl UserRow {
+    pub fn roles(&self) -> RoleSet {
+        RoleSet::from_keys(self.roles.as_deref())
+    }
+
+    pub fn address(&self) -> Address {
+        Address {
+            city: self.city.clone(),
+            country: self.country.clone(),
+            phone: self.phone.clone(),
+            postal_code: self.postal_code.clone(),
+            state_province: self.state_province.clone(),
+            street1: self.street1.clone(),
+            street2: self.street2.clone(),
+        }
+    }
+}
+
+/// Which users a list or lookup may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserScope {
+    Account(i64),
+    Organization(i64),
+}
+
+impl UserScope {
+    fn condition(self) -> (&'static str, i64) {
+        match self {
+            UserScope::Account(id) => ("u.account_id = ?", id),
+            UserScope::Organization(id) => ("u.organization_id = ?", id),
+        }
+    }
+}
+
+/// A user as path segment: all digits is an id, anything else an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserKey {
+    Id(i64),
+    Email(String),
+}
+
+/// Where a page starts: after a known id (a `nextPage` token), then
+/// `offset` rows further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after_id: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Everything `insert` needs beyond the validated input.
+#[derive(Debug)]
+pub struct UserRecord<'a> {
+    pub organization_id: i64,
+    pub account_id: i64,
+    pub user: &'a NewUser,
+    pub password_hash: &'a str,
+    pub secret: &'a crate::domain::secret::Secret,
+    pub active: bool,
+    pub created_date: &'a str,
+}
+
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    record: UserRecord<'_>,
+) -> Result<i64, StoreError> {
+    let user = record.user;
+    let address = &user.address;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (organization_id, account_id, first_name, last_name, email, \
+         email_lower, password_hash, secret, secret_digest, active, created_date, \
+         last_login_date, city, country, phone, postal_code, state_province, street1, street2) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(record.organization_id)
+    .bind(record.account_id)
+    .bind(&user.first_name)
+    .bind(&user.last_name)
+    .bind(user.email.as_str())
+    .bind(user.email.lower())
+    .bind(record.password_hash)
+    .bind(record.secret.expose())
+    .bind(record.secret.digest().as_bytes())
+    .bind(record.active)
+    .bind(record.created_date)
+    .bind(record.created_date)
+    .bind(&address.city)
+    .bind(&address.country)
+    .bind(&address.phone)
+    .bind(&address.postal_code)
+    .bind(&address.state_province)
+    .bind(&address.street1)
+    .bind(&address.street2)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
+    replace_roles(conn, id, &RoleSet::new(user.roles.iter().copied())).await?;
+    Ok(id)
+}
+
+pub async fn replace_roles(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    roles: &RoleSet,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM user_roles WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for role in roles.iter() {
+        add_role(conn, user_id, role).await?;
+    }
+    Ok(())
+}
+
+pub async fn add_role(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    role: Role,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO user_roles (user_id, role_key) VALUES (?, ?)")
+        .bind(user_id)
+        .bind(role.key())
+        .execute(conn)
+        .await
+        .map_err(conflict_on_unique("The user already has that role"))?;
+    Ok(())
+}
+
+pub async fn find<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    scope: UserScope,
+    key: &UserKey,
+) -> Result<Option<UserRow>, StoreError> {
+    let (scope_sql, scope_id) = scope.condition();
+    let key_sql = match key {
+        UserKey::Id(_) => "u.id = ?",
+        UserKey::Email(_) => "u.email_lower = ?",
+    };
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {scope_sql} AND {key_sql}");
+    let select = sqlx::query_as::<_, UserRow>(&sql).bind(scope_id);
+    let select = match key {
+        UserKey::Id(id) => select.bind(*id),
+        UserKey::Email(email) => select.bind(Email::normalize(email)),
+    };
+    Ok(select.fetch_optional(executor).await?)
+}
+
+/// One page of users in `scope` matching `filter`, ordered by id.
+pub async fn list(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+    filter: Option<&Sql>,
+    page: PageRequest,
+) -> Result<Vec<UserRow>, StoreError> {
+    let (scope_sql, scope_id) = scope.condition();
+    let mut sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {scope_sql}");
+    push_filter(&mut sql, filter);
+    if page.after_id.is_some() {
+        sql.push_str(" AND u.id > ?");
+    }
+    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?");
+    let mut select = bind_filter(sqlx::query_as::<_, UserRow>(&sql).bind(scope_id), filter);
+    if let Some(after_id) = page.after_id {
+        select = select.bind(after_id);
+    }
+    Ok(select
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// How many users in `scope` match `filter`.
+pub async fn count(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+    filter: Option<&Sql>,
+) -> Result<i64, StoreError> {
+    let (scope_sql, scope_id) = scope.condition();
+    let mut sql = format!("SELECT COUNT(*) FROM users u WHERE {scope_sql}");
+    push_filter(&mut sql, filter);
+    let query = bind_filter(sqlx::query_as::<_, (i64,)>(&sql).bind(scope_id), filter);
+    Ok(query.fetch_one(conn).await?.0)
+}
+
+/// The stored Argon2id PHC string, for verifying `Elements-User-Password`.
+pub async fn password_hash(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// A partial update; `None` leaves a column as it is. Address fields use a
+/// nested option: `Some(None)` clears the field.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<Email>,
+    pub password_hash: Option<String>,
+    pub active: Option<bool>,
+    pub city: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub state_province: Option<Option<String>>,
+    pub street1: Option<Option<String>>,
+    pub street2: Option<Option<String>>,
+}
+
+pub async fn update(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    changes: UserChanges,
+) -> Result<(), StoreError> {
+    // COALESCE keeps the statement fixed: a NULL parameter means "unchanged".
+    // The address columns need a flag beside the value, since NULL is also
+    // a value they can be set to.
+    let address = |value: &Option<Option<String>>| (value.is_some(), value.clone().flatten());
+    let (city_set, city) = address(&changes.city);
+    let (country_set, country) = address(&changes.country);
+    let (phone_set, phone) = address(&changes.phone);
+    let (postal_set, postal) = address(&changes.postal_code);
+    let (state_set, state) = address(&changes.state_province);
+    let (street1_set, street1) = address(&changes.street1);
+    let (street2_set, street2) = address(&changes.street2);
+    sqlx::query(
+        "UPDATE users SET \
+           first_name = COALESCE(?, first_name), \
+           last_name = COALESCE(?, last_name), \
+           email = COALESCE(?, email), \
+           email_lower = COALESCE(?, email_lower), \
+           password_hash = COALESCE(?, password_hash), \
+           active = COALESCE(?, active), \
+           city = CASE WHEN ? THEN ? ELSE city END, \
+           country = CASE WHEN ? THEN ? ELSE country END, \
+           phone = CASE WHEN ? THEN ? ELSE phone END, \
+           postal_code = CASE WHEN ? THEN ? ELSE postal_code END, \
+           state_province = CASE WHEN ? THEN ? ELSE state_province END, \
+           street1 = CASE WHEN ? THEN ? ELSE street1 END, \
+           street2 = CASE WHEN ? THEN ? ELSE street2 END \
+         WHERE id = ?",
+    )
+    .bind(changes.first_name)
+    .bind(changes.last_name)
+    .bind(changes.email.as_ref().map(Email::as_str))
+    .bind(changes.email.as_ref().map(Email::lower))
+    .bind(changes.password_hash)
+    .bind(changes.active)
+    .bind(city_set)
+    .bind(city)
+    .bind(country_set)
+    .bind(country)
+    .bind(phone_set)
+    .bind(phone)
+    .bind(postal_set)
+    .bind(postal)
+    .bind(state_set)
+    .bind(state)
+    .bind(street1_set)
+    .bind(street1)
+    .bind(street2_set)
+    .bind(street2)
+    .bind(user_id)
+    .execute(conn)
+    .await
+    .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that the user authenticated today; a no-op after the first
+/// request of the day, so the hot path does not write.
+pub async fn touch_login(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+    today: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
+        .bind(today)
+        .bind(user_id)
+        .bind(today)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
