@@ -6,18 +6,20 @@ use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 
+use super::extract::JsonBody;
 use super::paging::{ListParams, ListQuery};
 use super::users::{compile_filter, visible_account};
-use super::wire::AccountJson;
+use super::wire::{AccountJson, CreateAccountBody};
 use crate::auth::Caller;
 use crate::ceql::Scope;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::accounts;
+use crate::domain::user;
+use crate::store::accounts::{self, NewAccount};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/accounts", get(list))
+        .route("/accounts", get(list).post(create))
         .route("/accounts/{id}", get(show))
 }
 
@@ -69,5 +71,33 @@ async fn show(
 ) -> Result<Json<AccountJson>, ApiError> {
     require_org_admin(&caller)?;
     let account = visible_account(&state, &caller, &account_id).await?;
+    Ok(Json(account.into()))
+}
+
+/// `POST /accounts`: a new customer account; a duplicate `externalId` is 409.
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateAccountBody>,
+) -> Result<Json<AccountJson>, ApiError> {
+    require_org_admin(&caller)?;
+    let name = user::required_text("name", body.name)?;
+    let today = state.clock.today();
+    let mut tx = state.store.begin_write().await?;
+    let id = accounts::insert(
+        &mut tx,
+        NewAccount {
+            organization_id: caller.organization_id,
+            name: &name,
+            description: body.description.as_deref(),
+            external_id: body.external_id.as_deref(),
+            created_date: &today,
+        },
+    )
+    .await?;
+    let account = accounts::find(&mut *tx, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("created account vanished inside its transaction"))?;
+    tx.commit().await.map_err(ApiError::internal)?;
     Ok(Json(account.into()))
 }

@@ -147,6 +147,15 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     Option::<String>::deserialize(deserializer).map(Some)
 }
 
+/// `POST /accounts`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateAccountBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+}
+
 /// The account object of SPEC §4.6.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

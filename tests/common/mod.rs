@@ -1,0 +1,218 @@
+//! The harness every black-box test uses: a real server on a free port with
+//! its own database file, and a client whose every response is checked for
+//! leaked password hashes and plaintext passwords.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::sync::Mutex;
+
+use localelements::store::Database;
+use localelements::{Config, Server};
+use rand::RngCore;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub const ORG_SECRET: &str = "org-secret-for-tests";
+pub const USER_SECRET: &str = "user+secret/for=tests-1";
+pub const ADMIN_PASSWORD: &str = "Admin-Password-For-Tests-7";
+pub const ADMIN_EMAIL: &str = "admin@localelements.test";
+
+pub struct TestServer {
+    pub server: Server,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    /// Every password this test sent; none may ever come back.
+    passwords: Mutex<Vec<String>>,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// The message of an error body, after checking the SPEC §6 shape.
+    pub fn message(&self) -> String {
+        let body = self.json();
+        let object = body.as_object().expect("error body is an object");
+        assert_eq!(object.len(), 2, "error body has exactly two fields: {body}");
+        let id = object["requestId"].as_str().unwrap();
+        assert_eq!(Some(id), self.header("elements-request-id"));
+        object["message"].as_str().unwrap().to_owned()
+    }
+
+    pub fn id(&self) -> i64 {
+        self.json()["id"].as_i64().expect("an id")
+    }
+}
+
+pub fn test_config(dir: &tempfile::TempDir) -> Config {
+    Config {
+        database: Database::File(dir.path().join("test.db")),
+        org_secret: Some(ORG_SECRET.into()),
+        user_secret: Some(USER_SECRET.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Config::for_tests()
+    }
+}
+
+/// A unique password, remembered so that no response may contain it.
+impl TestServer {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = test_config(&dir);
+        Self::start_with(dir, config).await
+    }
+
+    pub async fn start_with(dir: tempfile::TempDir, config: Config) -> Self {
+        let server = Server::start(config).await.expect("server starts");
+        Self {
+            server,
+            client: reqwest::Client::new(),
+            dir,
+            passwords: Mutex::new(vec![ADMIN_PASSWORD.to_owned()]),
+        }
+    }
+
+    pub fn admin_auth(&self) -> String {
+        self.server.authorization()
+    }
+
+    pub fn new_password(&self) -> String {
+        let mut bytes = [0u8; 8];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let password = format!("Pw-{password}");
+        self.passwords.lock().unwrap().push(password.clone());
+        password
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("/__admin") {
+            format!("{}{path}", self.server.url())
+        } else {
+            format!("{}{path}", self.server.base_url())
+        }
+    }
+
+    /// Sends a request under the API base path (or to `/__admin`).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        self.finish(request).await
+    }
+
+    pub async fn finish(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request sent");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        self.check_no_leak(&text);
+        let id = headers
+            .get("elements-request-id")
+            .expect("every response has Elements-Request-Id")
+            .to_str()
+            .unwrap();
+        assert!(
+            id.len() == 24 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "request id {id:?}"
+        );
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(
+                headers.get("content-type").map(|v| v.to_str().unwrap()),
+                Some("application/json"),
+                "errors are JSON: {status} {text}"
+            );
+        }
+        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no input may cause a 500: {text}");
+        Reply {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    fn check_no_leak(&self, text: &str) {
+        assert!(!text.contains("$argon2"), "a password hash leaked: {text}");
+        for password in self.passwords.lock().unwrap().iter() {
+            assert!(!text.contains(password.as_str()), "a password leaked: {text}");
+        }
+    }
+
+    pub async fn get(&self, path: &str, auth: &str) -> Reply {
+        self.send(Method::GET, path, Some(auth), None).await
+    }
+
+    pub async fn post(&self, path: &str, auth: &str, body: &Value) -> Reply {
+        self.send(Method::POST, path, Some(auth), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, auth: &str, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, Some(auth), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, auth: &str) -> Reply {
+        self.send(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// The id of the bootstrapped default account.
+    pub async fn default_account(&self) -> i64 {
+        let reply = self.get("/accounts", &self.admin_auth()).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.json()[0]["id"].as_i64().unwrap()
+    }
+
+    /// A customer account (POST /accounts).
+    pub async fn create_account(&self, name: &str) -> i64 {
+        let reply = self
+            .post("/accounts", &self.admin_auth(), &serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.id()
+    }
+
+    /// Creates a user as the org-admin and returns (id, Authorization value).
+    pub async fn create_user(&self, account: i64, email: &str, roles: &[&str]) -> (i64, String) {
+        let roles: Vec<Value> = roles.iter().map(|key| serde_json::json!({"key": key})).collect();
+        let body = serde_json::json!({
+            "firstName": "Test", "lastName": "User", "email": email,
+            "password": self.new_password(), "roles": roles,
+        });
+        let reply = self
+            .post(&format!("/accounts/{account}/users"), &self.admin_auth(), &body)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let user = reply.json();
+        let secret = user["secret"].as_str().unwrap();
+        (
+            user["id"].as_i64().unwrap(),
+            format!("User {secret}, Organization {ORG_SECRET}"),
+        )
+    }
+}
+
+pub fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
