@@ -52,6 +52,10 @@ pub enum BootstrapError {
     Hash(#[from] crate::domain::password::HashError),
     #[error("the database has organizations but no active org-admin to print credentials for")]
     NoAdmin,
+    #[error("cannot read the seed file {0}: {1}")]
+    SeedFile(std::path::PathBuf, std::io::Error),
+    #[error("invalid seed file: {0}")]
+    Seed(#[from] crate::seed::SeedError),
 }
 
 /// Creates the first organization on an empty database; on a database that
@@ -83,6 +87,17 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
         roles: vec![Role::OrgAdmin, Role::Org],
     };
     let hash = state.hasher.hash(password).await?;
+    // The fixture is read, checked and hashed before anything is written, and
+    // then goes in with the bootstrap in one transaction: a bad fixture
+    // leaves the database empty, so the next start tries it again.
+    let fixture = match &config.seed {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).map_err(|e| BootstrapError::SeedFile(path.clone(), e))?;
+            Some(crate::seed::prepare(&bytes, &state.hasher).await?)
+        }
+        None => None,
+    };
     let today = state.clock.today();
     let mut tx = state.store.begin_write().await?;
     // Another process may have bootstrapped the same file meanwhile.
@@ -102,6 +117,9 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
         },
     )
     .await?;
+    if let Some(fixture) = &fixture {
+        crate::seed::insert(&mut tx, fixture, &today).await?;
+    }
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Credentials {
         organization_id: ids.organization_id,

@@ -1,6 +1,7 @@
 //! Command-line flags and their environment variables (SPEC §2).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -45,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "LOCALELEMENTS_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// A JSON fixture (see the README) loaded when the database is new.
+    #[arg(long, env = "LOCALELEMENTS_SEED")]
+    pub seed: Option<PathBuf>,
+
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
     #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
     pub fast_password_hashing: bool,
@@ -61,6 +66,7 @@ impl Config {
             user_secret: None,
             admin_email: DEFAULT_ADMIN_EMAIL.to_owned(),
             admin_password: None,
+            seed: None,
             fast_password_hashing: true,
         }
     }

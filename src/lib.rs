@@ -14,6 +14,7 @@ pub mod ceql;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod seed;
 pub mod state;
 pub mod store;
 

@@ -38,7 +38,9 @@ async fn bad_credentials_are_401_with_the_documented_message() {
         Some(format!("Organization {ORG_SECRET}")),
         Some(format!("User {USER_SECRET}; Organization {ORG_SECRET}")),
         Some(format!("Bearer {USER_SECRET}")),
-        Some(format!("User {USER_SECRET}, Organization {ORG_SECRET}, Bogus x")),
+        Some(format!(
+            "User {USER_SECRET}, Organization {ORG_SECRET}, Bogus x"
+        )),
         Some(String::new()),
         None,
     ];
@@ -49,12 +51,10 @@ async fn bad_credentials_are_401_with_the_documented_message() {
     }
     // A header that is not even text.
     let reply = server
-        .finish(
-            server
-                .client
-                .get(server.url(&path))
-                .header("authorization", reqwest::header::HeaderValue::from_bytes(b"User \xff").unwrap()),
-        )
+        .finish(server.client.get(server.url(&path)).header(
+            "authorization",
+            reqwest::header::HeaderValue::from_bytes(b"User \xff").unwrap(),
+        ))
         .await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 }
@@ -70,7 +70,9 @@ async fn a_user_secret_only_works_with_its_own_organization() {
         first.stop().await.unwrap();
     }
     let other_org = {
-        use localelements::domain::{password::PasswordHasher, role::Role, secret::Secret, user::*};
+        use localelements::domain::{
+            password::PasswordHasher, role::Role, secret::Secret, user::*,
+        };
         use localelements::store::{organizations, Store};
         let store = Store::open(&config.database).await.unwrap();
         let hash = PasswordHasher::new(true)
@@ -115,19 +117,31 @@ async fn a_user_secret_only_works_with_its_own_organization() {
     }
     // The other organization's account is 403 to this one, not visible.
     let reply = server
-        .get(&format!("/accounts/{}/users", other_org.default_account_id), &server.admin_auth())
+        .get(
+            &format!("/accounts/{}/users", other_org.default_account_id),
+            &server.admin_auth(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     let reply = server
         .get(
-            &format!("/accounts/{}/users/{}", other_org.default_account_id, other_org.admin_user_id),
+            &format!(
+                "/accounts/{}/users/{}",
+                other_org.default_account_id, other_org.admin_user_id
+            ),
             &server.admin_auth(),
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // The same email exists in both organizations.
     let reply = server
-        .get(&format!("/accounts/{}/users/admin@localelements.test", other_org.default_account_id), own)
+        .get(
+            &format!(
+                "/accounts/{}/users/admin@localelements.test",
+                other_org.default_account_id
+            ),
+            own,
+        )
         .await;
     assert_eq!(reply.json()["id"], other_org.admin_user_id);
 }
@@ -139,11 +153,36 @@ async fn every_response_carries_a_request_id_and_errors_share_one_shape() {
     let account = server.default_account().await;
     let cases: Vec<(Method, String, StatusCode, &str)> = vec![
         (Method::GET, "/__admin/health".into(), StatusCode::OK, ""),
-        (Method::GET, "/no/such/route".into(), StatusCode::NOT_FOUND, "No such resource"),
-        (Method::GET, "/__admin/nothing".into(), StatusCode::NOT_FOUND, "No such resource"),
-        (Method::PUT, format!("/accounts/{account}/users"), StatusCode::METHOD_NOT_ALLOWED, "Method PUT is not allowed"),
-        (Method::POST, format!("/accounts/{account}/users/1"), StatusCode::METHOD_NOT_ALLOWED, "not allowed"),
-        (Method::DELETE, "/__admin/health".into(), StatusCode::METHOD_NOT_ALLOWED, "not allowed"),
+        (
+            Method::GET,
+            "/no/such/route".into(),
+            StatusCode::NOT_FOUND,
+            "No such resource",
+        ),
+        (
+            Method::GET,
+            "/__admin/nothing".into(),
+            StatusCode::NOT_FOUND,
+            "No such resource",
+        ),
+        (
+            Method::PUT,
+            format!("/accounts/{account}/users"),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method PUT is not allowed",
+        ),
+        (
+            Method::POST,
+            format!("/accounts/{account}/users/1"),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not allowed",
+        ),
+        (
+            Method::DELETE,
+            "/__admin/health".into(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "not allowed",
+        ),
     ];
     let mut ids = std::collections::HashSet::new();
     for (method, path, status, expected) in cases {
@@ -153,10 +192,17 @@ async fn every_response_carries_a_request_id_and_errors_share_one_shape() {
         if status.is_success() {
             assert_eq!(reply.json(), json!({"status": "ok"}));
         } else {
-            assert!(reply.message().contains(expected), "{method} {path}: {}", reply.text);
+            assert!(
+                reply.message().contains(expected),
+                "{method} {path}: {}",
+                reply.text
+            );
         }
         if status == StatusCode::METHOD_NOT_ALLOWED {
-            assert!(reply.header("allow").is_some(), "405 keeps its Allow header");
+            assert!(
+                reply.header("allow").is_some(),
+                "405 keeps its Allow header"
+            );
         }
     }
     assert_eq!(ids.len(), 6, "request ids are unique");
@@ -167,9 +213,14 @@ async fn last_login_date_is_today_after_a_request() {
     let server = TestServer::start().await;
     let account = server.default_account().await;
     let (id, auth) = server.create_user(account, "login@example.test", &[]).await;
-    let reply = server.get(&format!("/accounts/{account}/users/{id}"), &auth).await;
+    let reply = server
+        .get(&format!("/accounts/{account}/users/{id}"), &auth)
+        .await;
     let user = reply.json();
     assert_eq!(user["lastLoginDate"], user["createdDate"]);
     let today = time::OffsetDateTime::now_utc().date();
-    assert_eq!(user["lastLoginDate"].as_str().unwrap(), localelements::domain::clock::format_date(today));
+    assert_eq!(
+        user["lastLoginDate"].as_str().unwrap(),
+        localelements::domain::clock::format_date(today)
+    );
 }

@@ -97,7 +97,10 @@ impl Running {
             .send()
             .await
             .unwrap();
-        (response.status(), response.json().await.unwrap_or(Value::Null))
+        (
+            response.status(),
+            response.json().await.unwrap_or(Value::Null),
+        )
     }
 }
 
@@ -112,25 +115,47 @@ impl Drop for Running {
 async fn a_fresh_start_creates_the_database_and_prints_a_ready_header() {
     let dir = tempfile::tempdir().unwrap();
     let mut first = Running::start(dir.path(), &["--fast-password-hashing"], &[]);
-    assert!(dir.path().join("localelements.db").exists(), "the default database file");
-    let auth_line = first.lines.iter().find(|l| l.starts_with("Authorization: User ")).unwrap().clone();
+    assert!(
+        dir.path().join("localelements.db").exists(),
+        "the default database file"
+    );
+    let auth_line = first
+        .lines
+        .iter()
+        .find(|l| l.starts_with("Authorization: User "))
+        .unwrap()
+        .clone();
     assert!(auth_line.contains(", Organization "));
-    assert!(first.lines.iter().any(|l| l.starts_with("Org-admin: admin@localelements.test with password ")));
+    assert!(first
+        .lines
+        .iter()
+        .any(|l| l.starts_with("Org-admin: admin@localelements.test with password ")));
     let (status, accounts) = first.get("/accounts").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(accounts[0]["name"], "Company Default Account");
-    assert_eq!(accounts[0]["description"], "Auto created default account for the entire company");
+    assert_eq!(
+        accounts[0]["description"],
+        "Auto created default account for the entire company"
+    );
     assert_eq!(accounts[0]["type"], "Default");
     let account = accounts[0]["id"].as_i64().unwrap();
     let (_, users) = first.get(&format!("/accounts/{account}/users")).await;
-    let roles: Vec<&str> = users[0]["roles"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
+    let roles: Vec<&str> = users[0]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
     assert_eq!(roles, ["org-admin", "org"]);
     assert!(first.signal("TERM").success(), "SIGTERM exits 0");
 
     // The second start re-creates nothing and prints the same header.
     let mut second = Running::start(dir.path(), &["--fast-password-hashing"], &[]);
     assert!(second.lines.contains(&auth_line));
-    assert!(second.lines.iter().any(|l| l == "Org-admin: admin@localelements.test"));
+    assert!(second
+        .lines
+        .iter()
+        .any(|l| l == "Org-admin: admin@localelements.test"));
     let (_, again) = second.get("/accounts").await;
     assert_eq!(again, accounts);
     let (_, users_again) = second.get(&format!("/accounts/{account}/users")).await;
@@ -151,13 +176,26 @@ async fn every_setting_comes_from_the_environment_and_flags_win() {
         ("LOCALELEMENTS_LISTEN", "127.0.0.1:0"),
     ];
     let running = Running::start(dir.path(), &["--user-secret", "flag-user"], &env);
-    assert_eq!(running.authorization, "User flag-user, Organization env-org");
+    assert_eq!(
+        running.authorization,
+        "User flag-user, Organization env-org"
+    );
     assert!(dir.path().join("from-env.db").exists());
-    assert!(running.lines.iter().any(|l| l == "Org-admin: env@example.test"), "{:?}", running.lines);
+    assert!(
+        running
+            .lines
+            .iter()
+            .any(|l| l == "Org-admin: env@example.test"),
+        "{:?}",
+        running.lines
+    );
     let (_, accounts) = running.get("/accounts").await;
     let account = accounts[0]["id"].as_i64().unwrap();
     let response = reqwest::Client::new()
-        .get(format!("{}/elements/api-v2/accounts/{account}/users/ENV@example.test", running.url))
+        .get(format!(
+            "{}/elements/api-v2/accounts/{account}/users/ENV@example.test",
+            running.url
+        ))
         .header("authorization", &running.authorization)
         .header("elements-user-password", "env-password")
         .send()
@@ -171,7 +209,11 @@ async fn every_setting_comes_from_the_environment_and_flags_win() {
 #[tokio::test]
 async fn an_in_memory_database_writes_no_file() {
     let dir = tempfile::tempdir().unwrap();
-    let running = Running::start(dir.path(), &["--database", ":memory:", "--fast-password-hashing"], &[]);
+    let running = Running::start(
+        dir.path(),
+        &["--database", ":memory:", "--fast-password-hashing"],
+        &[],
+    );
     let (status, _) = running.get("/accounts").await;
     assert_eq!(status, StatusCode::OK);
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -181,7 +223,13 @@ async fn an_in_memory_database_writes_no_file() {
 #[tokio::test]
 async fn nothing_answered_200_is_lost_when_the_process_is_killed() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--fast-password-hashing", "--org-secret", "o", "--user-secret", "u"];
+    let args = [
+        "--fast-password-hashing",
+        "--org-secret",
+        "o",
+        "--user-secret",
+        "u",
+    ];
     let mut running = Running::start(dir.path(), &args, &[]);
     let (_, accounts) = running.get("/accounts").await;
     let account = accounts[0]["id"].as_i64().unwrap();
@@ -207,9 +255,17 @@ async fn nothing_answered_200_is_lost_when_the_process_is_killed() {
     let restarted = Running::start(dir.path(), &args, &[]);
     let (status, users) = restarted.get(&format!("/accounts/{account}/users")).await;
     assert_eq!(status, StatusCode::OK);
-    let ids: Vec<i64> = users.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
     for id in created {
-        assert!(ids.contains(&id), "user {id} was answered 200 and then lost");
+        assert!(
+            ids.contains(&id),
+            "user {id} was answered 200 and then lost"
+        );
     }
 }
 

@@ -22,7 +22,9 @@ async fn the_seed_page_create_example_works_as_written() {
       "password": "password",
       "roles":[ { "key": "admin" } ]
     });
-    let reply = server.post(&users_path(account), &server.admin_auth(), &body).await;
+    let reply = server
+        .post(&users_path(account), &server.admin_auth(), &body)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     let user = reply.json();
     assert!(user.is_object(), "a single user is a bare object");
@@ -42,7 +44,11 @@ async fn the_seed_page_create_example_works_as_written() {
         .iter()
         .map(|r| r["key"].as_str().unwrap())
         .collect();
-    assert_eq!(keys, ["admin", "org"], "admin as asked, org for the default account");
+    assert_eq!(
+        keys,
+        ["admin", "org"],
+        "admin as asked, org for the default account"
+    );
     let admin_role = &user["roles"][0];
     assert_eq!(admin_role["name"], "Administrator");
     assert_eq!(admin_role["active"], true);
@@ -56,7 +62,10 @@ async fn the_seed_page_create_example_works_as_written() {
         .finish(
             server
                 .client
-                .get(server.url(&format!("{}/firstlast@cloud-elements.com", users_path(account))))
+                .get(server.url(&format!(
+                    "{}/firstlast@cloud-elements.com",
+                    users_path(account)
+                )))
                 .header("authorization", server.admin_auth())
                 .header("Content-Type", "application/json")
                 .header("Elements-User-Password", "password"),
@@ -67,7 +76,9 @@ async fn the_seed_page_create_example_works_as_written() {
 
     // The new user's secret authenticates.
     let own = format!("User {secret}, Organization {ORG_SECRET}");
-    let reply = server.get(&format!("{}/{}", users_path(account), user["id"]), &own).await;
+    let reply = server
+        .get(&format!("{}/{}", users_path(account), user["id"]), &own)
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 }
 
@@ -75,7 +86,9 @@ async fn the_seed_page_create_example_works_as_written() {
 async fn users_are_found_by_id_and_by_email_in_any_case_and_encoding() {
     let server = TestServer::start().await;
     let account = server.default_account().await;
-    let (id, _) = server.create_user(account, "First.Last+tag@Example.test", &[]).await;
+    let (id, _) = server
+        .create_user(account, "First.Last+tag@Example.test", &[])
+        .await;
     let auth = server.admin_auth();
     for key in [
         id.to_string(),
@@ -84,17 +97,29 @@ async fn users_are_found_by_id_and_by_email_in_any_case_and_encoding() {
         "FIRST.LAST+TAG%40EXAMPLE.TEST".to_owned(),
         "first.last%2Btag%40example.test".to_owned(),
     ] {
-        let reply = server.get(&format!("{}/{key}", users_path(account)), &auth).await;
+        let reply = server
+            .get(&format!("{}/{key}", users_path(account)), &auth)
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{key}: {}", reply.text);
         let user = reply.json();
         assert_eq!(user["id"], id, "{key}");
         assert_eq!(user["email"], "First.Last+tag@Example.test");
-        assert!(user.get("secret").is_none(), "no secret without the password header");
+        assert!(
+            user.get("secret").is_none(),
+            "no secret without the password header"
+        );
     }
-    let reply = server.get(&format!("{}/nobody@example.test", users_path(account)), &auth).await;
+    let reply = server
+        .get(
+            &format!("{}/nobody@example.test", users_path(account)),
+            &auth,
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.message().contains("nobody@example.test"));
-    let reply = server.get(&format!("{}/999999", users_path(account)), &auth).await;
+    let reply = server
+        .get(&format!("{}/999999", users_path(account)), &auth)
+        .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
 
@@ -136,31 +161,111 @@ async fn creating_users_validates_every_field_and_names_it() {
         body
     };
     let cases: Vec<(&str, Value, &str)> = vec![
-        ("missing firstName", without("firstName"), "firstName is required"),
-        ("missing lastName", without("lastName"), "lastName is required"),
+        (
+            "missing firstName",
+            without("firstName"),
+            "firstName is required",
+        ),
+        (
+            "missing lastName",
+            without("lastName"),
+            "lastName is required",
+        ),
         ("missing email", without("email"), "email is required"),
-        ("missing password", without("password"), "password is required"),
-        ("empty firstName", with("firstName", json!("")), "firstName is required"),
-        ("blank lastName", with("lastName", json!("   ")), "lastName is required"),
-        ("null email", with("email", Value::Null), "email is required"),
-        ("empty password", with("password", json!("")), "password is required"),
-        ("number firstName", with("firstName", json!(5)), "firstName: invalid type: integer `5`"),
-        ("bool email", with("email", json!(true)), "email: invalid type: boolean"),
-        ("object password", with("password", json!({})), "password: invalid type: map"),
-        ("string roles", with("roles", json!("admin")), "roles: invalid type: string"),
-        ("role without key", with("roles", json!([{}])), "missing field `key`"),
-        ("whitespace email", with("email", json!("a b@example.test")), "email must not contain whitespace"),
-        ("long email", with("email", json!("a".repeat(255))), "email must be at most 254 characters"),
-        ("unknown role", with("roles", json!([{"key": "foo"}])), "Invalid role: foo"),
-        ("array body", json!([valid.clone()]), "Request body must be a JSON object"),
-        ("string body", json!("hello"), "Request body must be a JSON object"),
-        ("null body", Value::Null, "Request body must be a JSON object"),
+        (
+            "missing password",
+            without("password"),
+            "password is required",
+        ),
+        (
+            "empty firstName",
+            with("firstName", json!("")),
+            "firstName is required",
+        ),
+        (
+            "blank lastName",
+            with("lastName", json!("   ")),
+            "lastName is required",
+        ),
+        (
+            "null email",
+            with("email", Value::Null),
+            "email is required",
+        ),
+        (
+            "empty password",
+            with("password", json!("")),
+            "password is required",
+        ),
+        (
+            "number firstName",
+            with("firstName", json!(5)),
+            "firstName: invalid type: integer `5`",
+        ),
+        (
+            "bool email",
+            with("email", json!(true)),
+            "email: invalid type: boolean",
+        ),
+        (
+            "object password",
+            with("password", json!({})),
+            "password: invalid type: map",
+        ),
+        (
+            "string roles",
+            with("roles", json!("admin")),
+            "roles: invalid type: string",
+        ),
+        (
+            "role without key",
+            with("roles", json!([{}])),
+            "missing field `key`",
+        ),
+        (
+            "whitespace email",
+            with("email", json!("a b@example.test")),
+            "email must not contain whitespace",
+        ),
+        (
+            "long email",
+            with("email", json!("a".repeat(255))),
+            "email must be at most 254 characters",
+        ),
+        (
+            "unknown role",
+            with("roles", json!([{"key": "foo"}])),
+            "Invalid role: foo",
+        ),
+        (
+            "array body",
+            json!([valid.clone()]),
+            "Request body must be a JSON object",
+        ),
+        (
+            "string body",
+            json!("hello"),
+            "Request body must be a JSON object",
+        ),
+        (
+            "null body",
+            Value::Null,
+            "Request body must be a JSON object",
+        ),
     ];
     for (name, body, expected) in cases {
         let reply = server.post(&path, &server.admin_auth(), &body).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{name}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{name}: {}",
+            reply.text
+        );
         let message = reply.message();
-        assert!(message.contains(expected), "{name}: {message:?} should contain {expected:?}");
+        assert!(
+            message.contains(expected),
+            "{name}: {message:?} should contain {expected:?}"
+        );
     }
     // Nothing above was created.
     let reply = server.get(&path, &server.admin_auth()).await;
@@ -174,17 +279,69 @@ async fn bodies_that_are_not_json_objects_are_rejected_in_the_error_shape() {
     let url = server.url(&users_path(account));
     let auth = server.admin_auth();
     let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
-        ("not JSON", Some("application/json"), b"{firstName:".to_vec(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        ("empty body", Some("application/json"), Vec::new(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        ("trailing junk", Some("application/json"), b"{} x".to_vec(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        ("invalid UTF-8", Some("application/json"), b"{\"firstName\": \"\xff\"}".to_vec(), StatusCode::BAD_REQUEST, "not valid JSON"),
-        ("no content type", None, b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"),
-        ("text content type", Some("text/plain"), b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"),
-        ("form content type", Some("application/x-www-form-urlencoded"), b"a=b".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/json"),
-        ("over 1 MiB", Some("application/json"), format!("{{\"firstName\": \"{}\"}}", "a".repeat(1024 * 1024)).into_bytes(), StatusCode::PAYLOAD_TOO_LARGE, "larger than the limit"),
+        (
+            "not JSON",
+            Some("application/json"),
+            b"{firstName:".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            "empty body",
+            Some("application/json"),
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            "trailing junk",
+            Some("application/json"),
+            b"{} x".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            "invalid UTF-8",
+            Some("application/json"),
+            b"{\"firstName\": \"\xff\"}".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "not valid JSON",
+        ),
+        (
+            "no content type",
+            None,
+            b"{}".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        ),
+        (
+            "text content type",
+            Some("text/plain"),
+            b"{}".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        ),
+        (
+            "form content type",
+            Some("application/x-www-form-urlencoded"),
+            b"a=b".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "application/json",
+        ),
+        (
+            "over 1 MiB",
+            Some("application/json"),
+            format!("{{\"firstName\": \"{}\"}}", "a".repeat(1024 * 1024)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than the limit",
+        ),
     ];
     for (name, content_type, body, status, expected) in cases {
-        let mut request = server.client.post(&url).header("authorization", &auth).body(body);
+        let mut request = server
+            .client
+            .post(&url)
+            .header("authorization", &auth)
+            .body(body);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
         }
@@ -214,19 +371,30 @@ async fn duplicate_emails_are_409_case_insensitively_on_create_and_update() {
     server.create_user(account, "dup@example.test", &[]).await;
     let (other, _) = server.create_user(account, "other@example.test", &[]).await;
     let auth = server.admin_auth();
-    for (target, email) in [(account, "DUP@Example.TEST"), (customer, "dup@example.test")] {
+    for (target, email) in [
+        (account, "DUP@Example.TEST"),
+        (customer, "dup@example.test"),
+    ] {
         let body = json!({"firstName": "A", "lastName": "B", "email": email, "password": server.new_password()});
         let reply = server.post(&users_path(target), &auth, &body).await;
         assert_eq!(reply.status, StatusCode::CONFLICT, "{email} in {target}");
         assert!(reply.message().contains("already exists"));
     }
     let reply = server
-        .patch(&format!("{}/{other}", users_path(account)), &auth, &json!({"email": "Dup@example.test"}))
+        .patch(
+            &format!("{}/{other}", users_path(account)),
+            &auth,
+            &json!({"email": "Dup@example.test"}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
     // Changing only the case of one's own email is not a conflict.
     let reply = server
-        .patch(&format!("{}/{other}", users_path(account)), &auth, &json!({"email": "OTHER@example.test"}))
+        .patch(
+            &format!("{}/{other}", users_path(account)),
+            &auth,
+            &json!({"email": "OTHER@example.test"}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["email"], "OTHER@example.test");
@@ -237,7 +405,9 @@ async fn lists_are_arrays_with_count_headers_and_no_secrets() {
     let server = TestServer::start().await;
     let account = server.default_account().await;
     for n in 0..3 {
-        server.create_user(account, &format!("list{n}@example.test"), &[]).await;
+        server
+            .create_user(account, &format!("list{n}@example.test"), &[])
+            .await;
     }
     let reply = server.get(&users_path(account), &server.admin_auth()).await;
     assert_eq!(reply.status, StatusCode::OK);
@@ -251,7 +421,9 @@ async fn lists_are_arrays_with_count_headers_and_no_secrets() {
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted, "ordered by id");
-    assert!(users.iter().all(|u| u.get("secret").is_none() && u["password"] == "secured"));
+    assert!(users
+        .iter()
+        .all(|u| u.get("secret").is_none() && u["password"] == "secured"));
 }
 
 async fn collect_pages(server: &TestServer, first: &str) -> (Vec<i64>, Vec<String>) {
@@ -262,9 +434,18 @@ async fn collect_pages(server: &TestServer, first: &str) -> (Vec<i64>, Vec<Strin
         let reply = server.get(&path, &server.admin_auth()).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
         let page = reply.json();
-        let returned: usize = reply.header("elements-returned-count").unwrap().parse().unwrap();
+        let returned: usize = reply
+            .header("elements-returned-count")
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(returned, page.as_array().unwrap().len());
-        ids.extend(page.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()));
+        ids.extend(
+            page.as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_i64().unwrap()),
+        );
         match reply.header("elements-next-page-token") {
             Some(token) => {
                 tokens.push(token.to_owned());
@@ -280,19 +461,32 @@ async fn next_page_tokens_and_offsets_walk_the_same_list() {
     let server = TestServer::start().await;
     let account = server.default_account().await;
     for n in 0..6 {
-        server.create_user(account, &format!("page{n}@example.test"), &[]).await;
+        server
+            .create_user(account, &format!("page{n}@example.test"), &[])
+            .await;
     }
     let base = format!("{}?pageSize=2", users_path(account));
     let (by_token, tokens) = collect_pages(&server, &base).await;
     assert_eq!(by_token.len(), 7);
     assert_eq!(tokens.len(), 3);
-    assert!(tokens.iter().all(|t| t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')));
+    assert!(tokens.iter().all(|t| t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')));
 
     let mut by_offset = Vec::new();
     for offset in (0..8).step_by(2) {
-        let reply = server.get(&format!("{base}&offset={offset}"), &server.admin_auth()).await;
+        let reply = server
+            .get(&format!("{base}&offset={offset}"), &server.admin_auth())
+            .await;
         assert_eq!(reply.header("elements-total-count"), Some("7"));
-        by_offset.extend(reply.json().as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()));
+        by_offset.extend(
+            reply
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_i64().unwrap()),
+        );
     }
     assert_eq!(by_token, by_offset);
 
@@ -303,7 +497,10 @@ async fn next_page_tokens_and_offsets_walk_the_same_list() {
     assert_eq!(first, second);
     assert_eq!(first[0]["id"].as_i64(), Some(by_token[2]));
     // An offset sent beside a token (as clients that always send offset=0 do) is ignored.
-    let with_offset = server.get(&format!("{again}&offset=0"), &server.admin_auth()).await.json();
+    let with_offset = server
+        .get(&format!("{again}&offset=0"), &server.admin_auth())
+        .await
+        .json();
     assert_eq!(with_offset, first);
 }
 
@@ -315,9 +512,15 @@ async fn bad_paging_parameters_are_400_naming_them() {
     server.create_user(customer, "c1@example.test", &[]).await;
     server.create_user(customer, "c2@example.test", &[]).await;
     server.create_user(account, "d1@example.test", &[]).await;
-    let token_of = |reply: common::Reply| reply.header("elements-next-page-token").unwrap().to_owned();
+    let token_of =
+        |reply: common::Reply| reply.header("elements-next-page-token").unwrap().to_owned();
     let customer_token = token_of(
-        server.get(&format!("{}?pageSize=1", users_path(customer)), &server.admin_auth()).await,
+        server
+            .get(
+                &format!("{}?pageSize=1", users_path(customer)),
+                &server.admin_auth(),
+            )
+            .await,
     );
     let cases = [
         ("pageSize=0", "pageSize"),
@@ -334,24 +537,45 @@ async fn bad_paging_parameters_are_400_naming_them() {
         ("nextPage=%00%01", "nextPage"),
     ];
     for (query, field) in cases {
-        let reply = server.get(&format!("{}?{query}", users_path(account)), &server.admin_auth()).await;
-        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}: {}", reply.text);
+        let reply = server
+            .get(
+                &format!("{}?{query}", users_path(account)),
+                &server.admin_auth(),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            reply.text
+        );
         assert!(reply.message().contains(field), "{query}: {}", reply.text);
     }
     // A token belongs to its own query: another account's token is refused.
     let reply = server
-        .get(&format!("{}?nextPage={customer_token}", users_path(account)), &server.admin_auth())
+        .get(
+            &format!("{}?nextPage={customer_token}", users_path(account)),
+            &server.admin_auth(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.message().contains("nextPage"));
     // And on its own query it works.
     let reply = server
-        .get(&format!("{}?nextPage={customer_token}", users_path(customer)), &server.admin_auth())
+        .get(
+            &format!("{}?nextPage={customer_token}", users_path(customer)),
+            &server.admin_auth(),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     // The bounds themselves are fine.
     for query in ["pageSize=1", "pageSize=5000", "offset=0", "offset=100000"] {
-        let reply = server.get(&format!("{}?{query}", users_path(account)), &server.admin_auth()).await;
+        let reply = server
+            .get(
+                &format!("{}?{query}", users_path(account)),
+                &server.admin_auth(),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{query}");
     }
 }
@@ -361,7 +585,9 @@ async fn accounts_and_users_that_do_not_match_the_path_are_404() {
     let server = TestServer::start().await;
     let account = server.default_account().await;
     let customer = server.create_account("Customer").await;
-    let (elsewhere, _) = server.create_user(customer, "elsewhere@example.test", &[]).await;
+    let (elsewhere, _) = server
+        .create_user(customer, "elsewhere@example.test", &[])
+        .await;
     let auth = server.admin_auth();
     let reply = server.get("/accounts/999999/users", &auth).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
@@ -372,12 +598,26 @@ async fn accounts_and_users_that_do_not_match_the_path_are_404() {
     // A user that exists, but in another account, is 404 on this account's paths.
     let path = format!("{}/{elsewhere}", users_path(account));
     assert_eq!(server.get(&path, &auth).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.patch(&path, &auth, &json!({"firstName": "X"})).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.delete(&path, &auth).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        server
+            .patch(&path, &auth, &json!({"firstName": "X"}))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.delete(&path, &auth).await.status,
+        StatusCode::NOT_FOUND
+    );
     let by_email = format!("{}/elsewhere@example.test", users_path(account));
-    assert_eq!(server.get(&by_email, &auth).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        server.get(&by_email, &auth).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Still there, untouched, in its own account.
-    let reply = server.get(&format!("{}/{elsewhere}", users_path(customer)), &auth).await;
+    let reply = server
+        .get(&format!("{}/{elsewhere}", users_path(customer)), &auth)
+        .await;
     assert_eq!(reply.json()["firstName"], "Test");
 }
 
@@ -385,7 +625,9 @@ async fn accounts_and_users_that_do_not_match_the_path_are_404() {
 async fn an_account_without_users_is_404_no_users_found() {
     let server = TestServer::start().await;
     let customer = server.create_account("Empty").await;
-    let reply = server.get(&users_path(customer), &server.admin_auth()).await;
+    let reply = server
+        .get(&users_path(customer), &server.admin_auth())
+        .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.message(), "No users found");
 }
@@ -399,7 +641,11 @@ async fn updates_change_what_they_name_and_nothing_else() {
     let admin = server.admin_auth();
     let before = server.get(&path, &admin).await.json();
     let reply = server
-        .patch(&path, &admin, &json!({"firstName": "New", "city": "Denver", "unknownField": 1}))
+        .patch(
+            &path,
+            &admin,
+            &json!({"firstName": "New", "city": "Denver", "unknownField": 1}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let after = reply.json();
@@ -411,13 +657,18 @@ async fn updates_change_what_they_name_and_nothing_else() {
     assert_eq!(after["lastName"], before["lastName"]);
     assert_eq!(after["email"], before["email"]);
     // null clears an address field; absent leaves it.
-    let cleared = server.patch(&path, &admin, &json!({"city": null})).await.json();
+    let cleared = server
+        .patch(&path, &admin, &json!({"city": null}))
+        .await
+        .json();
     assert!(cleared.get("city").is_none());
     assert_eq!(cleared["firstName"], "New");
 
     // A new password works at once; the old one no longer does.
     let password = server.new_password();
-    let reply = server.patch(&path, &admin, &json!({"password": password})).await;
+    let reply = server
+        .patch(&path, &admin, &json!({"password": password}))
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     let with_password = |password: String| {
         server
@@ -432,25 +683,53 @@ async fn updates_change_what_they_name_and_nothing_else() {
 
     // Bad updates.
     for (body, status, expected) in [
-        (json!({"firstName": ""}), StatusCode::BAD_REQUEST, "firstName must not be empty"),
-        (json!({"email": "a b"}), StatusCode::BAD_REQUEST, "whitespace"),
-        (json!({"active": "yes"}), StatusCode::BAD_REQUEST, "active: invalid type"),
-        (json!({"roles": [{"key": "nope"}]}), StatusCode::BAD_REQUEST, "Invalid role: nope"),
-        (json!({"roles": [{"key": "sys-admin"}]}), StatusCode::FORBIDDEN, "sys-admin"),
+        (
+            json!({"firstName": ""}),
+            StatusCode::BAD_REQUEST,
+            "firstName must not be empty",
+        ),
+        (
+            json!({"email": "a b"}),
+            StatusCode::BAD_REQUEST,
+            "whitespace",
+        ),
+        (
+            json!({"active": "yes"}),
+            StatusCode::BAD_REQUEST,
+            "active: invalid type",
+        ),
+        (
+            json!({"roles": [{"key": "nope"}]}),
+            StatusCode::BAD_REQUEST,
+            "Invalid role: nope",
+        ),
+        (
+            json!({"roles": [{"key": "sys-admin"}]}),
+            StatusCode::FORBIDDEN,
+            "sys-admin",
+        ),
     ] {
         let reply = server.patch(&path, &admin, &body).await;
         assert_eq!(reply.status, status, "{body}: {}", reply.text);
         assert!(reply.message().contains(expected), "{body}: {}", reply.text);
     }
-    let reply = server.patch(&format!("{}/abc", users_path(account)), &admin, &json!({})).await;
+    let reply = server
+        .patch(&format!("{}/abc", users_path(account)), &admin, &json!({}))
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
 
     // Deactivation stops the secret at once; reactivation restores it.
     assert_eq!(server.get(&path, &auth).await.status, StatusCode::OK);
-    let reply = server.patch(&path, &admin, &json!({"active": false})).await.json();
+    let reply = server
+        .patch(&path, &admin, &json!({"active": false}))
+        .await
+        .json();
     assert_eq!(reply["active"], false);
     assert_eq!(reply["enabled"], false);
-    assert_eq!(server.get(&path, &auth).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.get(&path, &auth).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     server.patch(&path, &admin, &json!({"active": true})).await;
     assert_eq!(server.get(&path, &auth).await.status, StatusCode::OK);
 }
@@ -471,8 +750,14 @@ async fn deleting_a_user_is_permanent_and_stops_its_secret() {
         reply.message(),
         "Invalid Organization or User secret, or invalid Element token provided."
     );
-    assert_eq!(server.get(&path, &server.admin_auth()).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(server.delete(&path, &server.admin_auth()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        server.get(&path, &server.admin_auth()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        server.delete(&path, &server.admin_auth()).await.status,
+        StatusCode::NOT_FOUND
+    );
     // The email is free again, and the new user gets a new id.
     let (new_id, _) = server.create_user(account, "del@example.test", &[]).await;
     assert!(new_id > id);
@@ -486,9 +771,15 @@ async fn the_role_rules_decide_who_may_do_what() {
     let customer = server.create_account("Customer").await;
     let other = server.create_account("Other").await;
     let org_admin = server.admin_auth();
-    let (_, default_admin) = server.create_user(default, "dadmin@example.test", &["admin"]).await;
-    let (_, customer_admin) = server.create_user(customer, "cadmin@example.test", &["admin"]).await;
-    let (plain_id, plain) = server.create_user(customer, "plain@example.test", &[]).await;
+    let (_, default_admin) = server
+        .create_user(default, "dadmin@example.test", &["admin"])
+        .await;
+    let (_, customer_admin) = server
+        .create_user(customer, "cadmin@example.test", &["admin"])
+        .await;
+    let (plain_id, plain) = server
+        .create_user(customer, "plain@example.test", &[])
+        .await;
     let (other_user, _) = server.create_user(other, "o@example.test", &[]).await;
     let (customer_user, _) = server.create_user(customer, "cu@example.test", &[]).await;
 
@@ -500,35 +791,146 @@ async fn the_role_rules_decide_who_may_do_what() {
     ];
     // (caller, method, path, expected status)
     let cases: Vec<(&str, Method, String, StatusCode)> = vec![
-        ("org-admin", Method::GET, users_path(customer), StatusCode::OK),
+        (
+            "org-admin",
+            Method::GET,
+            users_path(customer),
+            StatusCode::OK,
+        ),
         ("org-admin", Method::GET, users_path(other), StatusCode::OK),
-        ("org-admin", Method::GET, format!("{}/{other_user}", users_path(other)), StatusCode::OK),
-        ("admin of customer", Method::GET, users_path(customer), StatusCode::OK),
-        ("admin of customer", Method::GET, format!("{}/{customer_user}", users_path(customer)), StatusCode::OK),
-        ("admin of customer", Method::GET, users_path(other), StatusCode::FORBIDDEN),
-        ("admin of customer", Method::GET, users_path(default), StatusCode::FORBIDDEN),
-        ("admin of customer", Method::GET, format!("{}/{other_user}", users_path(other)), StatusCode::FORBIDDEN),
-        ("admin of default", Method::GET, users_path(default), StatusCode::OK),
-        ("admin of default", Method::GET, users_path(customer), StatusCode::FORBIDDEN),
-        ("plain user", Method::GET, format!("{}/{plain_id}", users_path(customer)), StatusCode::OK),
-        ("plain user", Method::GET, format!("{}/plain@example.test", users_path(customer)), StatusCode::OK),
-        ("plain user", Method::GET, format!("{}/{customer_user}", users_path(customer)), StatusCode::FORBIDDEN),
-        ("plain user", Method::GET, format!("{}/999999", users_path(customer)), StatusCode::FORBIDDEN),
-        ("plain user", Method::GET, users_path(customer), StatusCode::FORBIDDEN),
-        ("plain user", Method::PATCH, format!("{}/{plain_id}", users_path(customer)), StatusCode::FORBIDDEN),
-        ("plain user", Method::DELETE, format!("{}/{customer_user}", users_path(customer)), StatusCode::FORBIDDEN),
-        ("admin of customer", Method::DELETE, format!("{}/{other_user}", users_path(other)), StatusCode::FORBIDDEN),
-        ("admin of default", Method::PATCH, format!("{}/{customer_user}", users_path(customer)), StatusCode::FORBIDDEN),
+        (
+            "org-admin",
+            Method::GET,
+            format!("{}/{other_user}", users_path(other)),
+            StatusCode::OK,
+        ),
+        (
+            "admin of customer",
+            Method::GET,
+            users_path(customer),
+            StatusCode::OK,
+        ),
+        (
+            "admin of customer",
+            Method::GET,
+            format!("{}/{customer_user}", users_path(customer)),
+            StatusCode::OK,
+        ),
+        (
+            "admin of customer",
+            Method::GET,
+            users_path(other),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "admin of customer",
+            Method::GET,
+            users_path(default),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "admin of customer",
+            Method::GET,
+            format!("{}/{other_user}", users_path(other)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "admin of default",
+            Method::GET,
+            users_path(default),
+            StatusCode::OK,
+        ),
+        (
+            "admin of default",
+            Method::GET,
+            users_path(customer),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            format!("{}/{plain_id}", users_path(customer)),
+            StatusCode::OK,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            format!("{}/plain@example.test", users_path(customer)),
+            StatusCode::OK,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            format!("{}/{customer_user}", users_path(customer)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            format!("{}/999999", users_path(customer)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            users_path(customer),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "plain user",
+            Method::PATCH,
+            format!("{}/{plain_id}", users_path(customer)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "plain user",
+            Method::DELETE,
+            format!("{}/{customer_user}", users_path(customer)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "admin of customer",
+            Method::DELETE,
+            format!("{}/{other_user}", users_path(other)),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "admin of default",
+            Method::PATCH,
+            format!("{}/{customer_user}", users_path(customer)),
+            StatusCode::FORBIDDEN,
+        ),
         // Accounts are for org-admins only; the real service says 401.
-        ("admin of customer", Method::GET, "/accounts".to_owned(), StatusCode::UNAUTHORIZED),
-        ("plain user", Method::GET, format!("/accounts/{customer}"), StatusCode::UNAUTHORIZED),
-        ("org-admin", Method::GET, format!("/accounts/{customer}"), StatusCode::OK),
+        (
+            "admin of customer",
+            Method::GET,
+            "/accounts".to_owned(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "plain user",
+            Method::GET,
+            format!("/accounts/{customer}"),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "org-admin",
+            Method::GET,
+            format!("/accounts/{customer}"),
+            StatusCode::OK,
+        ),
     ];
     for (who, method, path, expected) in cases {
         let auth = callers.iter().find(|(name, _)| *name == who).unwrap().1;
         let body = (method == Method::PATCH).then(|| json!({"firstName": "Changed"}));
-        let reply = server.send(method.clone(), &path, Some(auth), body.as_ref()).await;
-        assert_eq!(reply.status, expected, "{who} {method} {path}: {}", reply.text);
+        let reply = server
+            .send(method.clone(), &path, Some(auth), body.as_ref())
+            .await;
+        assert_eq!(
+            reply.status, expected,
+            "{who} {method} {path}: {}",
+            reply.text
+        );
     }
 
     // Creating users, with roles: caller × target account × role → status.
@@ -542,10 +944,20 @@ async fn the_role_rules_decide_who_may_do_what() {
         ("org-admin", customer, &["bogus"], StatusCode::BAD_REQUEST),
         ("admin of customer", customer, &[], StatusCode::OK),
         ("admin of customer", customer, &["admin"], StatusCode::OK),
-        ("admin of customer", customer, &["org-admin"], StatusCode::FORBIDDEN),
+        (
+            "admin of customer",
+            customer,
+            &["org-admin"],
+            StatusCode::FORBIDDEN,
+        ),
         ("admin of customer", other, &[], StatusCode::FORBIDDEN),
         ("admin of default", default, &["admin"], StatusCode::OK),
-        ("admin of default", default, &["org-admin"], StatusCode::FORBIDDEN),
+        (
+            "admin of default",
+            default,
+            &["org-admin"],
+            StatusCode::FORBIDDEN,
+        ),
         ("admin of default", customer, &[], StatusCode::FORBIDDEN),
         ("plain user", customer, &[], StatusCode::FORBIDDEN),
     ];
@@ -555,7 +967,11 @@ async fn the_role_rules_decide_who_may_do_what() {
         let body = json!({"firstName": "R", "lastName": "R", "email": format!("role{n}@example.test"),
                           "password": server.new_password(), "roles": roles});
         let reply = server.post(&users_path(account), auth, &body).await;
-        assert_eq!(reply.status, expected, "{who} creates in {account} with {roles:?}: {}", reply.text);
+        assert_eq!(
+            reply.status, expected,
+            "{who} creates in {account} with {roles:?}: {}",
+            reply.text
+        );
     }
 }
 
@@ -564,37 +980,80 @@ async fn role_changes_follow_the_grant_rules() {
     let server = TestServer::start().await;
     let default = server.default_account().await;
     let customer = server.create_account("Customer").await;
-    let (customer_admin_id, customer_admin) = server.create_user(customer, "ca@example.test", &["admin"]).await;
+    let (customer_admin_id, customer_admin) = server
+        .create_user(customer, "ca@example.test", &["admin"])
+        .await;
     let (target, _) = server.create_user(customer, "t@example.test", &[]).await;
     let (promoted, _) = server.create_user(default, "p@example.test", &[]).await;
     let path = |account: i64, id: i64| format!("{}/{id}", users_path(account));
     let keys = |reply: &common::Reply| -> Vec<String> {
-        reply.json()["roles"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap().to_owned()).collect()
+        reply.json()["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["key"].as_str().unwrap().to_owned())
+            .collect()
     };
 
     // An admin may make another user of their account an admin, and undo it.
-    let reply = server.patch(&path(customer, target), &customer_admin, &json!({"roles": [{"key": "admin"}]})).await;
+    let reply = server
+        .patch(
+            &path(customer, target),
+            &customer_admin,
+            &json!({"roles": [{"key": "admin"}]}),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(keys(&reply), ["admin"]);
-    let reply = server.patch(&path(customer, target), &customer_admin, &json!({"roles": []})).await;
+    let reply = server
+        .patch(
+            &path(customer, target),
+            &customer_admin,
+            &json!({"roles": []}),
+        )
+        .await;
     assert_eq!(keys(&reply), Vec::<String>::new());
     // Nobody changes their own roles.
     let reply = server
-        .patch(&path(customer, customer_admin_id), &customer_admin, &json!({"roles": []}))
+        .patch(
+            &path(customer, customer_admin_id),
+            &customer_admin,
+            &json!({"roles": []}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     // Sending one's own roles unchanged is not a change.
     let reply = server
-        .patch(&path(customer, customer_admin_id), &customer_admin, &json!({"firstName": "Me", "roles": [{"key": "admin"}]}))
+        .patch(
+            &path(customer, customer_admin_id),
+            &customer_admin,
+            &json!({"firstName": "Me", "roles": [{"key": "admin"}]}),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     // The org-admin may promote a default-account user to org-admin; `org` stays.
     let reply = server
-        .patch(&path(default, promoted), &server.admin_auth(), &json!({"roles": [{"key": "org-admin"}]}))
+        .patch(
+            &path(default, promoted),
+            &server.admin_auth(),
+            &json!({"roles": [{"key": "org-admin"}]}),
+        )
         .await;
     assert_eq!(keys(&reply), ["org-admin", "org"]);
     // The org-admin may not change their own roles either.
-    let admin_id = server.get(&format!("{}/admin@localelements.test", users_path(default)), &server.admin_auth()).await.id();
-    let reply = server.patch(&path(default, admin_id), &server.admin_auth(), &json!({"roles": []})).await;
+    let admin_id = server
+        .get(
+            &format!("{}/admin@localelements.test", users_path(default)),
+            &server.admin_auth(),
+        )
+        .await
+        .id();
+    let reply = server
+        .patch(
+            &path(default, admin_id),
+            &server.admin_auth(),
+            &json!({"roles": []}),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }

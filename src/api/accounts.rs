@@ -12,9 +12,9 @@ use super::users::{compile_filter, visible_account};
 use super::wire::{AccountJson, CreateAccountBody};
 use crate::auth::Caller;
 use crate::ceql::Scope;
+use crate::domain::user;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::domain::user;
 use crate::store::accounts::{self, NewAccount};
 
 pub fn router() -> Router<AppState> {
@@ -91,6 +91,7 @@ async fn create(
             name: &name,
             description: body.description.as_deref(),
             external_id: body.external_id.as_deref(),
+            is_default: false,
             created_date: &today,
         },
     )

@@ -78,27 +78,33 @@ pub async fn count(
     Ok(query.fetch_one(conn).await?.0)
 }
 
-/// A new, non-default account.
 #[derive(Debug)]
 pub struct NewAccount<'a> {
     pub organization_id: i64,
     pub name: &'a str,
     pub description: Option<&'a str>,
     pub external_id: Option<&'a str>,
+    pub is_default: bool,
     pub created_date: &'a str,
 }
 
-pub async fn insert(conn: &mut sqlx::SqliteConnection, new: NewAccount<'_>) -> Result<i64, StoreError> {
+pub const DUPLICATE_EXTERNAL_ID: &str = "An account with that externalId already exists";
+
+pub async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    new: NewAccount<'_>,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO accounts (organization_id, name, description, external_id, is_default, active, created_date) \
-         VALUES (?, ?, ?, ?, 0, 1, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id",
     )
     .bind(new.organization_id)
     .bind(new.name)
     .bind(new.description)
     .bind(new.external_id)
+    .bind(new.is_default)
     .bind(new.created_date)
     .fetch_one(conn)
     .await
-    .map_err(super::conflict_on_unique("An account with that externalId already exists"))?)
+    .map_err(super::conflict_on_unique(DUPLICATE_EXTERNAL_ID))?)
 }

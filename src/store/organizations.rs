@@ -3,13 +3,12 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
+use super::accounts::{self, NewAccount};
 use super::users::{self, UserRecord};
 use super::StoreError;
+use crate::domain::account::{DEFAULT_ACCOUNT_DESCRIPTION, DEFAULT_ACCOUNT_NAME};
 use crate::domain::secret::{Secret, SecretDigest};
 use crate::domain::user::NewUser;
-
-pub const DEFAULT_ACCOUNT_NAME: &str = "Company Default Account";
-pub const DEFAULT_ACCOUNT_DESCRIPTION: &str = "Auto created default account for the entire company";
 
 /// What a new organization starts with.
 #[derive(Debug)]
@@ -35,28 +34,18 @@ pub async fn create(
     conn: &mut SqliteConnection,
     new: NewOrganization<'_>,
 ) -> Result<OrganizationIds, StoreError> {
-    let organization_id: i64 = sqlx::query_scalar(
-        "INSERT INTO organizations (name, secret, secret_digest, created_date) \
-         VALUES (?, ?, ?, ?) RETURNING id",
+    let organization_id = insert(conn, new.name, new.secret, new.today).await?;
+    let default_account_id = accounts::insert(
+        conn,
+        NewAccount {
+            organization_id,
+            name: DEFAULT_ACCOUNT_NAME,
+            description: Some(DEFAULT_ACCOUNT_DESCRIPTION),
+            external_id: None,
+            is_default: true,
+            created_date: new.today,
+        },
     )
-    .bind(new.name)
-    .bind(new.secret.expose())
-    .bind(new.secret.digest().as_bytes())
-    .bind(new.today)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(super::conflict_on_unique(
-        "That organization secret is already in use",
-    ))?;
-    let default_account_id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (organization_id, name, description, is_default, active, created_date) \
-         VALUES (?, ?, ?, 1, 1, ?) RETURNING id",
-    )
-    .bind(organization_id)
-    .bind(DEFAULT_ACCOUNT_NAME)
-    .bind(DEFAULT_ACCOUNT_DESCRIPTION)
-    .bind(new.today)
-    .fetch_one(&mut *conn)
     .await?;
     let admin_user_id = users::insert(
         conn,
@@ -70,18 +59,34 @@ pub async fn create(
             created_date: new.today,
         },
     )
-    .await
-    .map_err(|error| match error {
-        StoreError::Conflict(_) => {
-            StoreError::Conflict("That user secret is already in use".into())
-        }
-        other => other,
-    })?;
+    .await?;
     Ok(OrganizationIds {
         organization_id,
         default_account_id,
         admin_user_id,
     })
+}
+
+pub const DUPLICATE_SECRET: &str = "That organization secret is already in use";
+
+/// Just the organization row; see `create` for a usable organization.
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    name: &str,
+    secret: &Secret,
+    today: &str,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO organizations (name, secret, secret_digest, created_date) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(secret.expose())
+    .bind(secret.digest().as_bytes())
+    .bind(today)
+    .fetch_one(conn)
+    .await
+    .map_err(super::conflict_on_unique(DUPLICATE_SECRET))
 }
 
 /// The credentials printed at start-up: the first organization and its

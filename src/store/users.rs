@@ -15,6 +15,7 @@ const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.first_name,
      (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 pub const DUPLICATE_EMAIL: &str = "A user with that email already exists in this organization";
+pub const DUPLICATE_SECRET: &str = "That user secret is already in use";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
@@ -133,7 +134,17 @@ pub async fn insert(
     .bind(&address.street2)
     .fetch_one(&mut *conn)
     .await
-    .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
+    .map_err(|error| {
+        // Two unique keys: the email (per organization) and the secret.
+        let is_secret = error
+            .as_database_error()
+            .is_some_and(|db| db.message().contains("secret_digest"));
+        conflict_on_unique(if is_secret {
+            DUPLICATE_SECRET
+        } else {
+            DUPLICATE_EMAIL
+        })(error)
+    })?;
     replace_roles(conn, id, &RoleSet::new(user.roles.iter().copied())).await?;
     Ok(id)
 }

@@ -136,7 +136,10 @@ impl TestServer {
             .to_str()
             .unwrap();
         assert!(
-            id.len() == 24 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            id.len() == 24
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
             "request id {id:?}"
         );
         if status.is_client_error() || status.is_server_error() {
@@ -146,7 +149,11 @@ impl TestServer {
                 "errors are JSON: {status} {text}"
             );
         }
-        assert_ne!(status, StatusCode::INTERNAL_SERVER_ERROR, "no input may cause a 500: {text}");
+        assert_ne!(
+            status,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "no input may cause a 500: {text}"
+        );
         Reply {
             status,
             headers,
@@ -157,7 +164,10 @@ impl TestServer {
     fn check_no_leak(&self, text: &str) {
         assert!(!text.contains("$argon2"), "a password hash leaked: {text}");
         for password in self.passwords.lock().unwrap().iter() {
-            assert!(!text.contains(password.as_str()), "a password leaked: {text}");
+            assert!(
+                !text.contains(password.as_str()),
+                "a password leaked: {text}"
+            );
         }
     }
 
@@ -187,7 +197,11 @@ impl TestServer {
     /// A customer account (POST /accounts).
     pub async fn create_account(&self, name: &str) -> i64 {
         let reply = self
-            .post("/accounts", &self.admin_auth(), &serde_json::json!({"name": name}))
+            .post(
+                "/accounts",
+                &self.admin_auth(),
+                &serde_json::json!({"name": name}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         reply.id()
@@ -195,13 +209,20 @@ impl TestServer {
 
     /// Creates a user as the org-admin and returns (id, Authorization value).
     pub async fn create_user(&self, account: i64, email: &str, roles: &[&str]) -> (i64, String) {
-        let roles: Vec<Value> = roles.iter().map(|key| serde_json::json!({"key": key})).collect();
+        let roles: Vec<Value> = roles
+            .iter()
+            .map(|key| serde_json::json!({"key": key}))
+            .collect();
         let body = serde_json::json!({
             "firstName": "Test", "lastName": "User", "email": email,
             "password": self.new_password(), "roles": roles,
         });
         let reply = self
-            .post(&format!("/accounts/{account}/users"), &self.admin_auth(), &body)
+            .post(
+                &format!("/accounts/{account}/users"),
+                &self.admin_auth(),
+                &body,
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         let user = reply.json();

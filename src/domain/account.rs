@@ -1,0 +1,6 @@
+//! Facts about accounts that do not depend on storage.
+
+/// Every organization has exactly one default account, with this name…
+pub const DEFAULT_ACCOUNT_NAME: &str = "Company Default Account";
+/// …and this description (SPEC §1).
+pub const DEFAULT_ACCOUNT_DESCRIPTION: &str = "Auto created default account for the entire company";
