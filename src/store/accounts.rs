@@ -94,7 +94,7 @@ pub async fn insert(
     conn: &mut sqlx::SqliteConnection,
     new: NewAccount<'_>,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO accounts (organization_id, name, description, external_id, is_default, active, created_date) \
          VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id",
     )
@@ -106,5 +106,5 @@ pub async fn insert(
     .bind(new.created_date)
     .fetch_one(conn)
     .await
-    .map_err(super::conflict_on_unique(DUPLICATE_EXTERNAL_ID))?)
+    .map_err(super::conflict_on_unique(DUPLICATE_EXTERNAL_ID))
 }
