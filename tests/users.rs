@@ -278,7 +278,15 @@ async fn bodies_that_are_not_json_objects_are_rejected_in_the_error_shape() {
     let account = server.default_account().await;
     let url = server.url(&users_path(account));
     let auth = server.admin_auth();
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, StatusCode, &str)> = vec![
+    /// (name, Content-Type, body, status, part of the message)
+    type Case = (
+        &'static str,
+        Option<&'static str>,
+        Vec<u8>,
+        StatusCode,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "not JSON",
             Some("application/json"),
