@@ -73,20 +73,22 @@ pub struct Store {
 
 impl Store {
     pub async fn open(database: &Database) -> Result<Self, StoreError> {
-        let store = match database {
+        // One long-lived connection: the writer, and for `:memory:` also the
+        // only reader, since each in-memory connection is its own database.
+        let single = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+        match database {
             Database::Memory => {
                 let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
-                    .min_connections(1)
-                    .max_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options)
-                    .await?;
-                Store {
+                let pool = single.connect_with(options).await?;
+                sqlx::migrate!("./migrations").run(&pool).await?;
+                Ok(Store {
                     writer: pool.clone(),
                     reader: pool,
-                }
+                })
             }
             Database::File(path) => {
                 let options = SqliteConnectOptions::new()
@@ -100,15 +102,9 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(BUSY_TIMEOUT);
-                let writer = SqlitePoolOptions::new()
-                    .min_connections(1)
-                    .max_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(options.clone())
-                    .await?;
-                // The writer must exist (and the file be in WAL mode) before
-                // read-only connections can open it.
+                let writer = single.connect_with(options.clone()).await?;
+                // The schema must exist (and the file be in WAL mode) before
+                // read-only connections open it.
                 sqlx::migrate!("./migrations").run(&writer).await?;
                 let readers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
                 let reader = SqlitePoolOptions::new()
@@ -117,11 +113,9 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(options.read_only(true))
                     .await?;
-                return Ok(Store { writer, reader });
+                Ok(Store { writer, reader })
             }
-        };
-        sqlx::migrate!("./migrations").run(&store.writer).await?;
-        Ok(store)
+        }
     }
 
     /// The pool for queries that only read.
