@@ -492,6 +492,11 @@ fn found(rest: &str) -> String {
     let is_operator = |c: char| matches!(c, '<' | '>' | '=' | '!');
     let len = match rest.chars().next() {
         None => return "end of input".to_owned(),
+        // Its own quotes would be lost among the message's.
+        Some('\'') => {
+            let text = rest[1..].split('\'').next().unwrap_or_default();
+            return format!("the string {}", excerpt(text));
+        }
         Some(c) if is_name_char(c) => rest.find(|c| !is_name_char(c)),
         Some(c) if is_operator(c) => rest.find(|c| !is_operator(c)),
         Some(c) => Some(c.len_utf8()),

@@ -221,6 +221,8 @@ fn every_syntax_error_says_what_and_where() {
         "a IN ()".to_owned(),
         "a IN (1,)".to_owned(),
         "a IN (1 2)".to_owned(),
+        "id IN (1 'two')".to_owned(),
+        "firstName 'Ann'".to_owned(),
         "a IN (1".to_owned(),
         "a NOT = 1".to_owned(),
         "a NOT BETWEEN 1 AND 2".to_owned(),
