@@ -127,7 +127,8 @@ impl<'a> ParseError<&'a str> for PError<'a> {
 /// turn a remaining-input slice into a character position.
 struct Cx<'a> {
     input: &'a str,
-    /// Positions are then byte offsets, found without counting characters.
+    /// An all-ASCII input has one byte per character, so a position is its
+    /// byte offset and needs no counting.
     ascii: bool,
 }
 
