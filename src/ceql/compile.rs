@@ -1,0 +1,508 @@
+//! Compiler: a parsed [`Expr`] to a parameterised SQL boolean expression.
+//!
+//! Here the tree meets the data model: each field name is looked up in the
+//! allow-list of a [`Scope`], each operator is checked against the field's
+//! type, and each literal is converted to the value the column stores.
+//!
+//! What it must never do: put input text into SQL. [`Sql`] is written only
+//! through [`Sql::push`], which takes `&'static str` pieces (column names
+//! come from the allow-list tables below), and [`Sql::push_bind`], which
+//! adds a `?` and the value beside it. The shape of the SQL therefore
+//! depends only on the shape of the tree, never on a value.
+
+use serde::Serialize;
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
+use super::error::{excerpt, shorten, CeqlError, ErrorKind, MAX_DEPTH};
+use super::parser::parse;
+
+/// Which table a `where=` filters, and so which fields it may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// `users u` (with `user_roles r` reached through `roles`).
+    Users,
+    /// `accounts a`.
+    Accounts,
+}
+
+/// A boolean SQL expression with `?` placeholders and their values, in
+/// order; self-contained, so it can be put in parentheses after a `WHERE`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Sql {
+    pub text: String,
+    pub params: Vec<SqlValue>,
+}
+
+/// A value bound to one `?`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum SqlValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Sql {
+    /// Appends a fixed piece of SQL. `'static` keeps input text out.
+    pub fn push(&mut self, sql: &'static str) {
+        self.text.push_str(sql);
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn push_bind(&mut self, value: SqlValue) {
+        self.text.push('?');
+        self.params.push(value);
+    }
+}
+
+/// Parses and compiles a `where=` text in one step.
+pub fn compile_where(input: &str, scope: Scope) -> Result<Sql, CeqlError> {
+    compile(&parse(input)?, scope)
+}
+
+/// Compiles a tree for `scope`: resolves its fields, checks its types, and
+/// writes the SQL.
+pub fn compile(expr: &Expr, scope: Scope) -> Result<Sql, CeqlError> {
+    let mut compiler = Compiler {
+        scope,
+        sql: Sql::default(),
+    };
+    compiler.expr(expr, 0)?;
+    Ok(compiler.sql)
+}
+
+/// The deepest tree the parser can build within [`MAX_DEPTH`] (an `OR`
+/// and an `AND` inside each pair of parentheses); a tree built by hand that
+/// is deeper is refused rather than recursed into.
+const MAX_TREE_DEPTH: usize = 2 * (MAX_DEPTH + 1);
+
+struct Compiler {
+    scope: Scope,
+    sql: Sql,
+}
+
+impl Compiler {
+    fn expr(&mut self, expr: &Expr, depth: usize) -> Result<(), CeqlError> {
+        if depth > MAX_TREE_DEPTH {
+            return Err(CeqlError::new(expr.position(), ErrorKind::TooDeep));
+        }
+        match expr {
+            // An empty list cannot be parsed, only built; it gets the value
+            // that leaves the list's operator neutral.
+            Expr::Or(items) => self.list(items, " OR ", "0", depth),
+            Expr::And(items) => self.list(items, " AND ", "1", depth),
+            Expr::Not(inner) => {
+                self.sql.push("NOT ");
+                // A list brings its own parentheses; anything else gets
+                // them, rather than relying on NOT binding more loosely
+                // than IS, IN, LIKE and the comparisons.
+                let parens = !matches!(**inner, Expr::Or(_) | Expr::And(_));
+                if parens {
+                    self.sql.push("(");
+                }
+                self.expr(inner, depth + 1)?;
+                if parens {
+                    self.sql.push(")");
+                }
+                Ok(())
+            }
+            Expr::Predicate(predicate) => self.predicate(predicate),
+        }
+    }
+
+    fn list(
+        &mut self,
+        items: &[Expr],
+        separator: &'static str,
+        empty: &'static str,
+        depth: usize,
+    ) -> Result<(), CeqlError> {
+        if items.is_empty() {
+            self.sql.push(empty);
+            return Ok(());
+        }
+        self.sql.push("(");
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.sql.push(separator);
+            }
+            self.expr(item, depth + 1)?;
+        }
+        self.sql.push(")");
+        Ok(())
+    }
+
+    fn predicate(&mut self, predicate: &Predicate) -> Result<(), CeqlError> {
+        let field = self.scope.resolve(&predicate.field)?;
+        let test = Test::from(&predicate.op);
+        if field.ty == Type::Roles {
+            self.roles(field, test, predicate.op_position)
+        } else {
+            self.test(field, test, predicate.op_position)
+        }
+    }
+
+    /// `roles` is the set of a user's rows in `user_roles`. A test of it
+    /// means "holds a role that passes"; its negated forms (`!=`, `NOT IN`,
+    /// `NOT LIKE`) mean "holds no role that passes", so `roles != 'admin'`
+    /// also matches a user with no role at all. `IS NULL` means "holds no
+    /// role".
+    fn roles(&mut self, field: &FieldDef, test: Test<'_>, at: usize) -> Result<(), CeqlError> {
+        let (holds, role_test) = match test {
+            Test::Compare(Cmp::Eq, value) => (true, Some(Test::Compare(Cmp::Eq, value))),
+            Test::Compare(Cmp::Ne, value) => (false, Some(Test::Compare(Cmp::Eq, value))),
+            Test::Compare(cmp, _) => return Err(not_allowed(cmp.as_str(), field, at)),
+            Test::In(negated, values) => (!negated, Some(Test::In(false, values))),
+            Test::Like(negated, pattern, pattern_at) => {
+                (!negated, Some(Test::Like(false, pattern, pattern_at)))
+            }
+            Test::IsNull(negated) => (negated, None),
+        };
+        self.sql
+            .push(if holds { "EXISTS (" } else { "NOT EXISTS (" });
+        self.sql
+            .push("SELECT 1 FROM user_roles r WHERE r.user_id = u.id");
+        if let Some(role_test) = role_test {
+            self.sql.push(" AND ");
+            self.test(field, role_test, at)?;
+        }
+        self.sql.push(")");
+        Ok(())
+    }
+
+    /// `<column> <operator> <placeholders>` for one field.
+    fn test(&mut self, field: &FieldDef, test: Test<'_>, at: usize) -> Result<(), CeqlError> {
+        match test {
+            Test::Compare(cmp, literal) => {
+                if cmp.is_ordering() && !field.ty.is_ordered() {
+                    return Err(not_allowed(cmp.as_str(), field, at));
+                }
+                let value = bind_value(field, literal)?;
+                self.sql.push(field.sql);
+                self.sql.push(match cmp {
+                    Cmp::Eq => " = ",
+                    Cmp::Ne => " <> ",
+                    Cmp::Lt => " < ",
+                    Cmp::Le => " <= ",
+                    Cmp::Gt => " > ",
+                    Cmp::Ge => " >= ",
+                });
+                self.sql.push_bind(value);
+            }
+            Test::In(negated, literals) => {
+                self.sql.push(field.sql);
+                self.sql.push(if negated { " NOT IN (" } else { " IN (" });
+                for (i, literal) in literals.iter().enumerate() {
+                    if i > 0 {
+                        self.sql.push(", ");
+                    }
+                    let value = bind_value(field, literal)?;
+                    self.sql.push_bind(value);
+                }
+                self.sql.push(")");
+            }
+            Test::Like(negated, pattern, pattern_at) => {
+                if !field.ty.is_text() {
+                    return Err(not_allowed(
+                        if negated { "NOT LIKE" } else { "LIKE" },
+                        field,
+                        at,
+                    ));
+                }
+                if has_dangling_escape(pattern) {
+                    return Err(CeqlError::new(pattern_at, ErrorKind::DanglingEscape));
+                }
+                self.sql.push(field.sql);
+                self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
+                self.sql
+                    .push_bind(SqlValue::Text(field.ty.normalise_text(pattern)));
+                // SQLite has no LIKE escape character unless one is named.
+                self.sql.push(" ESCAPE '\\'");
+            }
+            Test::IsNull(negated) => {
+                self.sql.push(field.sql);
+                self.sql
+                    .push(if negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A predicate's operation borrowed from the tree, in a form that the
+/// `roles` rewrite can build new ones of without cloning values.
+#[derive(Clone, Copy)]
+enum Test<'e> {
+    Compare(Cmp, &'e Literal),
+    /// `negated`, values
+    In(bool, &'e [Literal]),
+    /// `negated`, pattern, pattern position
+    Like(bool, &'e str, usize),
+    /// `negated`
+    IsNull(bool),
+}
+
+impl<'e> From<&'e Op> for Test<'e> {
+    fn from(op: &'e Op) -> Self {
+        match op {
+            Op::Compare { cmp, value } => Test::Compare(*cmp, value),
+            Op::In { negated, values } => Test::In(*negated, values),
+            Op::Like {
+                negated,
+                pattern,
+                pattern_position,
+            } => Test::Like(*negated, pattern, *pattern_position),
+            Op::IsNull { negated } => Test::IsNull(*negated),
+        }
+    }
+}
+
+fn not_allowed(operator: &'static str, field: &FieldDef, at: usize) -> CeqlError {
+    CeqlError::new(
+        at,
+        ErrorKind::OperatorNotAllowed {
+            operator,
+            field: field.name,
+            field_type: field.ty.name(),
+        },
+    )
+}
+
+/// A pattern ending in an odd number of `\` escapes nothing; SQLite would
+/// quietly match no row, so it is refused instead.
+fn has_dangling_escape(pattern: &str) -> bool {
+    let trailing = pattern.len() - pattern.trim_end_matches('\\').len();
+    trailing % 2 == 1
+}
+
+/// A field a scope lets `where=` name.
+#[derive(Debug)]
+struct FieldDef {
+    /// The documented (camelCase) name; matched case-insensitively.
+    name: &'static str,
+    /// The SQL the field compiles to: a column, or an expression over the
+    /// row that needs no parameters.
+    sql: &'static str,
+    ty: Type,
+}
+
+const fn field(name: &'static str, sql: &'static str, ty: Type) -> FieldDef {
+    FieldDef { name, sql, ty }
+}
+
+/// The user fields, in the order the unknown-field message lists them.
+/// `password`, `secret`, hashes and digests are deliberately absent.
+const USER_FIELDS: &[FieldDef] = &[
+    field("id", "u.id", Type::Integer),
+    field("firstName", "u.first_name", Type::Text),
+    field("lastName", "u.last_name", Type::Text),
+    field(
+        "fullName",
+        "(u.first_name || ' ' || u.last_name)",
+        Type::Text,
+    ),
+    field("email", "u.email_lower", Type::Email),
+    field("active", "u.active", Type::Boolean),
+    field("createdDate", "u.created_date", Type::Date),
+    field("lastLoginDate", "u.last_login_date", Type::Date),
+    field("city", "u.city", Type::Text),
+    field("country", "u.country", Type::Text),
+    field("phone", "u.phone", Type::Text),
+    field("postalCode", "u.postal_code", Type::Text),
+    field("stateProvince", "u.state_province", Type::Text),
+    field("street1", "u.street1", Type::Text),
+    field("street2", "u.street2", Type::Text),
+    // The column inside the EXISTS subquery that `Compiler::roles` writes.
+    field("roles", "r.role_key", Type::Roles),
+];
+
+const ACCOUNT_FIELDS: &[FieldDef] = &[
+    field("id", "a.id", Type::Integer),
+    field("name", "a.name", Type::Text),
+    field("externalId", "a.external_id", Type::Text),
+    field("description", "a.description", Type::Text),
+    field("active", "a.active", Type::Boolean),
+    field("createdDate", "a.created_date", Type::Date),
+    field("defaultAccount", "a.is_default", Type::Boolean),
+];
+
+impl Scope {
+    fn fields(self) -> &'static [FieldDef] {
+        match self {
+            Scope::Users => USER_FIELDS,
+            Scope::Accounts => ACCOUNT_FIELDS,
+        }
+    }
+
+    /// The field names a `where=` may use in this scope.
+    pub fn field_names(self) -> impl Iterator<Item = &'static str> {
+        self.fields().iter().map(|f| f.name)
+    }
+
+    /// The allow-list: a name not found here never reaches SQL.
+    fn resolve(self, field: &Field) -> Result<&'static FieldDef, CeqlError> {
+        self.fields()
+            .iter()
+            .find(|def| def.name.eq_ignore_ascii_case(&field.name))
+            .ok_or_else(|| {
+                CeqlError::new(
+                    field.position,
+                    ErrorKind::UnknownField {
+                        name: field.name.clone(),
+                        scope: self,
+                    },
+                )
+            })
+    }
+}
+
+/// What a field holds, which decides its operators and literals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Type {
+    Integer,
+    Text,
+    /// Text compared case-insensitively: the column holds the address
+    /// lowercased by Rust, and so is every value compared with it.
+    Email,
+    /// Stored 0/1.
+    Boolean,
+    /// Stored as `YYYY-MM-DD` text, which orders like the dates.
+    Date,
+    /// A set of role keys (see `Compiler::roles`).
+    Roles,
+}
+
+impl Type {
+    fn name(self) -> &'static str {
+        match self {
+            Type::Integer => "integer",
+            Type::Text | Type::Email => "text",
+            Type::Boolean => "boolean",
+            Type::Date => "date",
+            Type::Roles => "set of roles",
+        }
+    }
+
+    /// Takes `<`, `<=`, `>`, `>=`.
+    fn is_ordered(self) -> bool {
+        !matches!(self, Type::Boolean | Type::Roles)
+    }
+
+    /// Takes `LIKE`.
+    fn is_text(self) -> bool {
+        matches!(self, Type::Text | Type::Email | Type::Roles)
+    }
+
+    fn expected_value(self) -> &'static str {
+        match self {
+            Type::Integer => "an integer",
+            Type::Text | Type::Email | Type::Roles => "a quoted string",
+            Type::Boolean => "true or false",
+            Type::Date => "a date 'YYYY-MM-DD' or an ISO 8601 timestamp",
+        }
+    }
+
+    fn normalise_text(self, text: &str) -> String {
+        match self {
+            Type::Email => text.to_lowercase(),
+            _ => text.to_owned(),
+        }
+    }
+}
+
+/// The value a literal stands for in a field's column, if it fits the type.
+fn bind_value(field: &FieldDef, literal: &Literal) -> Result<SqlValue, CeqlError> {
+    let value = match (field.ty, &literal.value) {
+        (Type::Integer, Value::Number(text) | Value::String(text)) => {
+            parse_integer(text).map(SqlValue::Int)
+        }
+        (Type::Text | Type::Email | Type::Roles, Value::String(text)) => {
+            Some(SqlValue::Text(field.ty.normalise_text(text)))
+        }
+        (Type::Boolean, Value::Bool(b)) => Some(SqlValue::Int(i64::from(*b))),
+        (Type::Boolean, Value::String(text)) => {
+            parse_bool(text).map(|b| SqlValue::Int(i64::from(b)))
+        }
+        (Type::Date, Value::String(text)) => parse_date(text).map(SqlValue::Text),
+        _ => None,
+    };
+    value.ok_or_else(|| {
+        CeqlError::new(
+            literal.position,
+            ErrorKind::InvalidValue {
+                field: field.name,
+                expected: field.ty.expected_value(),
+                found: match &literal.value {
+                    Value::String(text) => excerpt(text),
+                    Value::Number(text) => shorten(text),
+                    Value::Bool(b) => b.to_string(),
+                },
+            },
+        )
+    })
+}
+
+/// `-?[0-9]+` within `i64`; stricter than `str::parse`, which takes `+1`.
+fn parse_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// `YYYY-MM-DD`, or a timestamp reduced to its UTC date, as `YYYY-MM-DD`
+/// (the stored form, whose text order is date order).
+fn parse_date(text: &str) -> Option<String> {
+    let date = plain_date(text).or_else(|| timestamp_date(text))?;
+    // Outside 0000-9999 the text would not sort among the stored dates.
+    if !(0..=9999).contains(&date.year()) {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    ))
+}
+
+fn plain_date(text: &str) -> Option<Date> {
+    let shape_ok = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let year = text.get(0..4)?.parse().ok()?;
+    let month = Month::try_from(text.get(5..7)?.parse::<u8>().ok()?).ok()?;
+    let day = text.get(8..10)?.parse().ok()?;
+    Date::from_calendar_date(year, month, day).ok()
+}
+
+/// An RFC 3339 or ISO 8601 date-time; one without an offset is taken as UTC.
+fn timestamp_date(text: &str) -> Option<Date> {
+    let with_offset = OffsetDateTime::parse(text, &Rfc3339)
+        .or_else(|_| OffsetDateTime::parse(text, &Iso8601::DEFAULT));
+    match with_offset {
+        Ok(moment) => moment
+            .checked_to_offset(UtcOffset::UTC)
+            .map(|utc| utc.date()),
+        Err(_) => PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
+            .ok()
+            .map(|local| local.date()),
+    }
+}
