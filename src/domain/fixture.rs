@@ -242,10 +242,15 @@ fn plan_account(
             )
         })
         .collect::<Result<_, _>>()?;
+    // A default account without a description gets the standard one.
+    let description = match account.description {
+        None if account.default => Some(DEFAULT_ACCOUNT_DESCRIPTION.to_owned()),
+        given => given,
+    };
     Ok(PlannedAccount {
         path,
         name,
-        description: account.description,
+        description,
         external_id: account.external_id,
         is_default: account.default,
         users,
