@@ -7,7 +7,7 @@ use crate::domain::role::Role;
 use crate::domain::secret::Secret;
 use crate::domain::user::{Address, Email, NewUser};
 use crate::state::AppState;
-use crate::store::organizations::{self, NewOrganization};
+use crate::store::organizations::{self, NewOrganization, OriginKind};
 use crate::store::StoreError;
 
 pub const DEFAULT_ORGANIZATION_NAME: &str = "localelements";
@@ -46,6 +46,8 @@ impl std::fmt::Debug for Credentials {
 pub enum BootstrapError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("invalid {0}: {1}")]
+    Secret(&'static str, &'static str),
     #[error("invalid --admin-email: {0}")]
     AdminEmail(crate::domain::user::Invalid),
     #[error("{0}")]
@@ -64,14 +66,8 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
     if organizations::any_exists(state.store.reader()).await? {
         return existing(state).await;
     }
-    let org_secret = config
-        .org_secret
-        .clone()
-        .map_or_else(Secret::generate, Secret::new);
-    let user_secret = config
-        .user_secret
-        .clone()
-        .map_or_else(Secret::generate, Secret::new);
+    let org_secret = chosen_secret("--org-secret", config.org_secret.as_deref())?;
+    let user_secret = chosen_secret("--user-secret", config.user_secret.as_deref())?;
     let (password, generated_password) = match &config.admin_password {
         Some(given) => (Password::new(given.clone()), None),
         None => {
@@ -108,6 +104,7 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
     let ids = organizations::create(
         &mut tx,
         NewOrganization {
+            kind: OriginKind::Server,
             name: DEFAULT_ORGANIZATION_NAME,
             secret: &org_secret,
             admin: &admin,
@@ -141,4 +138,12 @@ async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
         user_secret: Secret::new(found.user_secret),
         generated_password: None,
     })
+}
+
+/// A configured secret, checked, or a generated one.
+fn chosen_secret(flag: &'static str, given: Option<&str>) -> Result<Secret, BootstrapError> {
+    given.map_or_else(
+        || Ok(Secret::generate()),
+        |text| Secret::parse(text).map_err(|problem| BootstrapError::Secret(flag, problem)),
+    )
 }

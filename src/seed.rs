@@ -121,6 +121,10 @@ pub async fn insert(
             )
             .await
             .map_err(|error| at(error, format!("{}.externalId", account.path)))?;
+            if account.is_default {
+                organizations::record_fixture_origin(conn, organization_id, account_id, today)
+                    .await?;
+            }
             let mut seeded_users = Vec::with_capacity(account.users.len());
             for user in &account.users {
                 let hash = hashes.next().ok_or_else(|| {

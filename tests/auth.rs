@@ -90,6 +90,7 @@ async fn a_user_secret_only_works_with_its_own_organization() {
         let ids = organizations::create(
             &mut tx,
             organizations::NewOrganization {
+                kind: organizations::OriginKind::Tenant,
                 name: "other",
                 secret: &Secret::new("other-org-secret"),
                 admin: &admin,

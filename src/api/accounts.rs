@@ -2,25 +2,25 @@
 //! administrators only; the real service answers 401 to anyone else.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 
 use super::extract::JsonBody;
 use super::paging::{ListParams, ListQuery};
 use super::users::{compile_filter, visible_account};
-use super::wire::{AccountJson, CreateAccountBody};
+use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
 use crate::auth::Caller;
 use crate::ceql::Scope;
 use crate::domain::user;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::accounts::{self, NewAccount};
+use crate::store::accounts::{self, AccountChanges, NewAccount};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(list).post(create))
-        .route("/accounts/{id}", get(show))
+        .route("/accounts/{id}", get(show).patch(update).delete(remove))
 }
 
 fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
@@ -101,4 +101,54 @@ async fn create(
         .ok_or_else(|| ApiError::internal("created account vanished inside its transaction"))?;
     tx.commit().await.map_err(ApiError::internal)?;
     Ok(Json(account.into()))
+}
+
+/// `PATCH /accounts/{id}`: name, description, externalId (409 if taken),
+/// active. The default account cannot be deactivated.
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+    JsonBody(body): JsonBody<PatchAccountBody>,
+) -> Result<Json<AccountJson>, ApiError> {
+    require_org_admin(&caller)?;
+    let account = visible_account(&state, &caller, &account_id).await?;
+    let name = user::non_empty_text("name", body.name)?;
+    if account.is_default && body.active == Some(false) {
+        return Err(ApiError::forbidden(
+            "The default account cannot be deactivated",
+        ));
+    }
+    let mut tx = state.store.begin_write().await?;
+    let changes = AccountChanges {
+        name,
+        description: body.description,
+        external_id: body.external_id,
+        active: body.active,
+    };
+    accounts::update(&mut tx, account.id, changes).await?;
+    let account = accounts::find(&mut *tx, account.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("an updated account vanished inside its transaction"))?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(account.into()))
+}
+
+/// `DELETE /accounts/{id}`: deactivates the account and its users (their
+/// secrets stop working at once); the account stays readable. 200 with an
+/// empty body; the default account cannot be deleted.
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    require_org_admin(&caller)?;
+    let account = visible_account(&state, &caller, &account_id).await?;
+    if account.is_default {
+        return Err(ApiError::forbidden("The default account cannot be deleted"));
+    }
+    let mut tx = state.store.begin_write().await?;
+    accounts::deactivate(&mut tx, account.id).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(StatusCode::OK)
 }

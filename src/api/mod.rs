@@ -5,7 +5,9 @@ pub mod accounts;
 pub mod admin;
 pub mod extract;
 pub mod middleware;
+pub mod org_users;
 pub mod paging;
+pub mod roles;
 pub mod users;
 pub mod wire;
 
@@ -23,6 +25,8 @@ pub const BASE_PATH: &str = "/elements/api-v2";
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(users::router())
+        .merge(org_users::router())
+        .merge(roles::router())
         .merge(accounts::router());
     Router::new()
         .nest(BASE_PATH, api)

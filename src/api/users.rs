@@ -64,10 +64,16 @@ async fn managed_account(
     id_text: &str,
 ) -> Result<AccountRow, ApiError> {
     let account = visible_account(state, caller, id_text).await?;
-    if !caller.manages_account(account.organization_id, account.id) {
-        return Err(forbidden_account(account.id));
-    }
+    require_manages(caller, &account)?;
     Ok(account)
+}
+
+pub(crate) fn require_manages(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
+    if caller.manages_account(account.organization_id, account.id) {
+        Ok(())
+    } else {
+        Err(forbidden_account(account.id))
+    }
 }
 
 pub(crate) fn compile_filter(
@@ -88,10 +94,22 @@ async fn list(
     Query(params): Query<ListParams>,
 ) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
-    let token_scope = format!("users:account:{}", account.id);
+    list_users(&state, UserScope::Account(account.id), params).await
+}
+
+/// One page of the users in `scope` (SPEC §4.1), shared by the account and
+/// the organization-wide lists.
+pub(crate) async fn list_users(
+    state: &AppState,
+    scope: UserScope,
+    params: ListParams,
+) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
+    let token_scope = match scope {
+        UserScope::Account(id) => format!("users:account:{id}"),
+        UserScope::Organization(id) => format!("users:organization:{id}"),
+    };
     let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
     let filter = compile_filter(query.filter.as_deref(), Scope::Users)?;
-    let scope = UserScope::Account(account.id);
     // One read transaction: the page and its count see the same snapshot.
     let mut tx = state
         .store
@@ -131,26 +149,36 @@ async fn show(
     headers: HeaderMap,
 ) -> Result<Json<UserJson>, ApiError> {
     let account = visible_account(&state, &caller, &account_id).await?;
+    show_user(&state, &caller, &account, &user_key(&user), &headers).await
+}
+
+/// One user of `account` as the caller may see it: a manager of the account
+/// sees anyone in it; anyone else only themselves, and learns nothing about
+/// whether any other record exists.
+pub(crate) async fn show_user(
+    state: &AppState,
+    caller: &Caller,
+    account: &AccountRow,
+    key: &UserKey,
+    headers: &HeaderMap,
+) -> Result<Json<UserJson>, ApiError> {
     let manages = caller.manages_account(account.organization_id, account.id);
-    let found = users::find(
-        state.store.reader(),
-        UserScope::Account(account.id),
-        &user_key(&user),
-    )
-    .await?;
-    // A plain user may read only their own record, and learns nothing about
-    // whether any other record exists.
+    let found = users::find(state.store.reader(), UserScope::Account(account.id), key).await?;
     let row = match found {
         Some(row) if manages || row.id == caller.user_id => row,
         _ if !manages => return Err(forbidden_account(account.id)),
         _ => {
+            let shown = match key {
+                UserKey::Id(id) => id.to_string(),
+                UserKey::Email(email) => email.clone(),
+            };
             return Err(ApiError::not_found(format!(
-                "No user '{user}' found in account {}",
+                "No user '{shown}' found in account {}",
                 account.id
-            )))
+            )));
         }
     };
-    let with_secret = password_header(&state, &headers, &row).await?;
+    let with_secret = password_header(state, headers, &row).await?;
     Ok(Json(UserJson::new(row, with_secret)))
 }
 
@@ -297,6 +325,17 @@ async fn update(
 ) -> Result<Json<UserJson>, ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     let user_id = parse_id("user id", &user_id)?;
+    update_user(&state, &caller, &account, user_id, body).await
+}
+
+/// Applies a PATCH to a user of `account`, which the caller manages.
+pub(crate) async fn update_user(
+    state: &AppState,
+    caller: &Caller,
+    account: &AccountRow,
+    user_id: i64,
+    body: PatchUserBody,
+) -> Result<Json<UserJson>, ApiError> {
     let email = body.email.as_deref().map(Email::parse).transpose()?;
     let first_name = user::non_empty_text("firstName", body.first_name)?;
     let last_name = user::non_empty_text("lastName", body.last_name)?;
@@ -304,7 +343,7 @@ async fn update(
     let wanted_roles = body
         .roles
         .as_deref()
-        .map(|refs| requested_roles(&account, refs))
+        .map(|refs| requested_roles(account, refs))
         .transpose()?;
     // Hash before taking the write lock: Argon2 takes tens of milliseconds.
     let password_hash = match password {
@@ -328,7 +367,7 @@ async fn update(
             if current.id == caller.user_id {
                 return Err(ApiError::forbidden("You may not change your own roles"));
             }
-            check_grants(&caller, &account, &held, wanted)?;
+            check_grants(caller, account, &held, wanted)?;
             users::replace_roles(&mut tx, user_id, wanted).await?;
         }
     }
@@ -368,6 +407,15 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     let user_id = parse_id("user id", &user_id)?;
+    delete_user(&state, &account, user_id).await
+}
+
+/// Deletes a user of `account`, which the caller manages.
+pub(crate) async fn delete_user(
+    state: &AppState,
+    account: &AccountRow,
+    user_id: i64,
+) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write().await?;
     users::find(
         &mut *tx,

@@ -156,6 +156,18 @@ pub struct CreateAccountBody {
     pub external_id: Option<String>,
 }
 
+/// `PATCH /accounts/{id}`; `null` clears description or externalId.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchAccountBody {
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub external_id: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
 /// The account object of SPEC §4.6.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -149,20 +149,15 @@ fn claim_secret(
     path: &str,
     secrets: &mut HashSet<String>,
 ) -> Result<Secret, FixtureError> {
-    let secret = match given {
-        None => return Ok(Secret::generate()),
-        Some(text) => text,
+    let Some(text) = given else {
+        return Ok(Secret::generate());
     };
-    if secret.is_empty() || secret.contains(|c: char| c.is_whitespace() || c == ',') {
-        return Err(FixtureError::at(
-            format!("{path}.secret"),
-            "must be non-empty, without whitespace or commas",
-        ));
-    }
-    if !secrets.insert(secret.clone()) {
+    let secret = Secret::parse(&text)
+        .map_err(|problem| FixtureError::at(format!("{path}.secret"), problem))?;
+    if !secrets.insert(text) {
         return Err(FixtureError::at(format!("{path}.secret"), "duplicate"));
     }
-    Ok(Secret::new(secret))
+    Ok(secret)
 }
 
 fn plan_organization(

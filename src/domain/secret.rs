@@ -27,6 +27,16 @@ impl Secret {
         Self(text.into())
     }
 
+    /// A secret someone chose: it must fit in the `Authorization` header's
+    /// grammar (SPEC §3), so no whitespace and no comma.
+    pub fn parse(text: &str) -> Result<Self, &'static str> {
+        if text.is_empty() || text.contains(|c: char| c.is_whitespace() || c == ',') {
+            Err("must be non-empty, without whitespace or commas")
+        } else {
+            Ok(Self(text.to_owned()))
+        }
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -77,6 +87,14 @@ mod tests {
             .expose()
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    }
+
+    #[test]
+    fn chosen_secrets_must_fit_the_header() {
+        assert!(Secret::parse("a=+/-b").is_ok());
+        for bad in ["", "a b", "a,b", "a\tb"] {
+            assert!(Secret::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

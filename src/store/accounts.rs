@@ -108,3 +108,55 @@ pub async fn insert(
     .await
     .map_err(super::conflict_on_unique(DUPLICATE_EXTERNAL_ID))
 }
+
+/// A partial update of an account; `None` leaves a column as it is, and
+/// `Some(None)` clears a nullable one.
+#[derive(Debug, Default)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+pub async fn update(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+    changes: AccountChanges,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET name = COALESCE(?, name), \
+           description = CASE WHEN ? THEN ? ELSE description END, \
+           external_id = CASE WHEN ? THEN ? ELSE external_id END, \
+           active = COALESCE(?, active) \
+         WHERE id = ?",
+    )
+    .bind(changes.name)
+    .bind(changes.description.is_some())
+    .bind(changes.description.flatten())
+    .bind(changes.external_id.is_some())
+    .bind(changes.external_id.flatten())
+    .bind(changes.active)
+    .bind(account_id)
+    .execute(conn)
+    .await
+    .map_err(super::conflict_on_unique(DUPLICATE_EXTERNAL_ID))?;
+    Ok(())
+}
+
+/// `DELETE /accounts/{id}`: the account and all its users become inactive,
+/// so their secrets stop working at once; the rows stay readable.
+pub async fn deactivate(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET active = 0 WHERE id = ?")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE users SET active = 0 WHERE account_id = ?")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

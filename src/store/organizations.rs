@@ -7,12 +7,35 @@ use super::accounts::{self, NewAccount};
 use super::users::{self, UserRecord};
 use super::StoreError;
 use crate::domain::account::{DEFAULT_ACCOUNT_DESCRIPTION, DEFAULT_ACCOUNT_NAME};
+use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::{Secret, SecretDigest};
-use crate::domain::user::NewUser;
+use crate::domain::user::{Email, NewUser};
+
+/// Why an organization exists; decides what the resets do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginKind {
+    /// Bootstrapped at start-up: `/__admin/reset` keeps it.
+    Server,
+    /// Made by `POST /__admin/organizations`.
+    Tenant,
+    /// Loaded from a fixture.
+    Fixture,
+}
+
+impl OriginKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OriginKind::Server => "server",
+            OriginKind::Tenant => "tenant",
+            OriginKind::Fixture => "fixture",
+        }
+    }
+}
 
 /// What a new organization starts with.
 #[derive(Debug)]
 pub struct NewOrganization<'a> {
+    pub kind: OriginKind,
     pub name: &'a str,
     pub secret: &'a Secret,
     pub admin: &'a NewUser,
@@ -60,11 +83,171 @@ pub async fn create(
         },
     )
     .await?;
+    sqlx::query(
+        "INSERT INTO organization_origins (organization_id, kind, default_account_id, \
+           admin_user_id, admin_first_name, admin_last_name, admin_email, admin_password_hash, \
+           admin_secret, created_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(organization_id)
+    .bind(new.kind.as_str())
+    .bind(default_account_id)
+    .bind(admin_user_id)
+    .bind(&new.admin.first_name)
+    .bind(&new.admin.last_name)
+    .bind(new.admin.email.as_str())
+    .bind(new.admin_password_hash)
+    .bind(new.admin_secret.expose())
+    .bind(new.today)
+    .execute(&mut *conn)
+    .await?;
     Ok(OrganizationIds {
         organization_id,
         default_account_id,
         admin_user_id,
     })
+}
+
+/// Records a fixture organization's default account, so a reset keeps it.
+pub async fn record_fixture_origin(
+    conn: &mut SqliteConnection,
+    organization_id: i64,
+    default_account_id: i64,
+    today: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organization_origins (organization_id, kind, default_account_id, created_date) \
+         VALUES (?, 'fixture', ?, ?)",
+    )
+    .bind(organization_id)
+    .bind(default_account_id)
+    .bind(today)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, FromRow)]
+struct Origin {
+    default_account_id: i64,
+    admin_user_id: Option<i64>,
+    admin_first_name: Option<String>,
+    admin_last_name: Option<String>,
+    admin_email: Option<String>,
+    admin_password_hash: Option<String>,
+    admin_secret: Option<String>,
+    created_date: String,
+}
+
+/// Returns an organization to the state it was created in: its default
+/// account as new, its org-admin (same id, email, password and secret) and
+/// nothing else. `None` when there is no such organization.
+pub async fn reset(
+    conn: &mut SqliteConnection,
+    organization_id: i64,
+) -> Result<Option<OrganizationIds>, StoreError> {
+    let origin: Option<Origin> = sqlx::query_as(
+        "SELECT default_account_id, admin_user_id, admin_first_name, admin_last_name, \
+                admin_email, admin_password_hash, admin_secret, created_date \
+         FROM organization_origins WHERE organization_id = ?",
+    )
+    .bind(organization_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(origin) = origin else {
+        return Ok(None);
+    };
+    sqlx::query("DELETE FROM users WHERE organization_id = ? AND id IS NOT ?")
+        .bind(organization_id)
+        .bind(origin.admin_user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM accounts WHERE organization_id = ? AND id <> ?")
+        .bind(organization_id)
+        .bind(origin.default_account_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE accounts SET name = ?, description = ?, external_id = NULL, active = 1, \
+         created_date = ? WHERE id = ?",
+    )
+    .bind(DEFAULT_ACCOUNT_NAME)
+    .bind(DEFAULT_ACCOUNT_DESCRIPTION)
+    .bind(&origin.created_date)
+    .bind(origin.default_account_id)
+    .execute(&mut *conn)
+    .await?;
+    if let (Some(id), Some(first), Some(last), Some(email), Some(hash), Some(secret)) = (
+        origin.admin_user_id,
+        &origin.admin_first_name,
+        &origin.admin_last_name,
+        &origin.admin_email,
+        &origin.admin_password_hash,
+        &origin.admin_secret,
+    ) {
+        let secret = Secret::new(secret.clone());
+        // An upsert: the org-admin may have been changed, or deleted.
+        sqlx::query(
+            "INSERT INTO users (id, organization_id, account_id, first_name, last_name, email, \
+               email_lower, password_hash, secret, secret_digest, active, created_date, \
+               last_login_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET account_id = excluded.account_id, \
+               first_name = excluded.first_name, last_name = excluded.last_name, \
+               email = excluded.email, email_lower = excluded.email_lower, \
+               password_hash = excluded.password_hash, secret = excluded.secret, \
+               secret_digest = excluded.secret_digest, active = 1, \
+               created_date = excluded.created_date, last_login_date = excluded.last_login_date, \
+               city = NULL, country = NULL, phone = NULL, postal_code = NULL, \
+               state_province = NULL, street1 = NULL, street2 = NULL",
+        )
+        .bind(id)
+        .bind(organization_id)
+        .bind(origin.default_account_id)
+        .bind(first)
+        .bind(last)
+        .bind(email)
+        .bind(Email::normalize(email))
+        .bind(hash)
+        .bind(secret.expose())
+        .bind(secret.digest().as_bytes())
+        .bind(&origin.created_date)
+        .bind(&origin.created_date)
+        .execute(&mut *conn)
+        .await?;
+        users::replace_roles(conn, id, &RoleSet::new([Role::OrgAdmin, Role::Org])).await?;
+    }
+    Ok(Some(OrganizationIds {
+        organization_id,
+        default_account_id: origin.default_account_id,
+        admin_user_id: origin.admin_user_id.unwrap_or_default(),
+    }))
+}
+
+/// Removes an organization and everything in it. False if there was none.
+pub async fn delete(conn: &mut SqliteConnection, organization_id: i64) -> Result<bool, StoreError> {
+    let result = sqlx::query("DELETE FROM organizations WHERE id = ?")
+        .bind(organization_id)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+/// The organization bootstrapped at start-up.
+pub async fn server_organization(conn: &mut SqliteConnection) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT organization_id FROM organization_origins WHERE kind = 'server' \
+         ORDER BY organization_id LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Every organization but `keep` is removed (`/__admin/reset`).
+pub async fn delete_all_but(conn: &mut SqliteConnection, keep: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM organizations WHERE id <> ?")
+        .bind(keep)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub const DUPLICATE_SECRET: &str = "That organization secret is already in use";
@@ -106,10 +289,11 @@ pub async fn bootstrap_credentials(
         "SELECT o.id AS organization_id, o.secret AS organization_secret, \
                 u.email AS user_email, u.secret AS user_secret \
          FROM organizations o \
+         JOIN organization_origins og ON og.organization_id = o.id AND og.kind = 'server' \
          JOIN users u ON u.organization_id = o.id \
          JOIN user_roles r ON r.user_id = u.id AND r.role_key = 'org-admin' \
          WHERE u.active = 1 \
-         ORDER BY o.id, u.id LIMIT 1",
+         ORDER BY (u.id = og.admin_user_id) DESC, u.id LIMIT 1",
     )
     .fetch_optional(pool)
     .await?)

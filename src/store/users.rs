@@ -349,3 +349,30 @@ pub async fn touch_login(
         .await?;
     Ok(())
 }
+
+/// The organization a user id belongs to, wherever it is: lets the
+/// organization-wide endpoints tell "not yours" (403) from "none" (404).
+pub async fn organization_of(
+    pool: &sqlx::SqlitePool,
+    user_id: i64,
+) -> Result<Option<i64>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT organization_id FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+pub async fn remove_role(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    role: Role,
+) -> Result<bool, StoreError> {
+    let result = sqlx::query("DELETE FROM user_roles WHERE user_id = ? AND role_key = ?")
+        .bind(user_id)
+        .bind(role.key())
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected() > 0)
+}

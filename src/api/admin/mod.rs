@@ -1,0 +1,34 @@
+//! `/__admin`: the stand-in's own controls (SPEC §7), not part of the
+//! emulated API.
+
+mod fixtures;
+mod tenants;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+
+/// The body limit of `POST /__admin/seed`.
+pub const MAX_FIXTURE_BYTES: usize = 64 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/__admin/health", get(health))
+        // Fixtures of thousands of users are larger than the API's 1 MiB.
+        .route(
+            "/__admin/seed",
+            post(fixtures::load).layer(DefaultBodyLimit::max(MAX_FIXTURE_BYTES)),
+        )
+        .route("/__admin/reset", post(tenants::reset_server))
+        .route("/__admin/organizations", post(tenants::create))
+        .route("/__admin/organizations/{id}", delete(tenants::remove))
+        .route("/__admin/organizations/{id}/reset", post(tenants::reset))
+}
+
+/// `GET /__admin/health`: the readiness probe.
+async fn health() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}

@@ -1,0 +1,192 @@
+//! Tenants for parallel tests (SPEC §7): organizations made, reset and
+//! removed over HTTP, and the whole server reset to its bootstrap state.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::api::extract::{parse_id, parse_json_object};
+use crate::config::DEFAULT_ADMIN_EMAIL;
+use crate::domain::password::Password;
+use crate::domain::role::Role;
+use crate::domain::secret::Secret;
+use crate::domain::user::{Address, Email, NewUser};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::organizations::{self, NewOrganization, OrganizationIds, OriginKind};
+
+/// `POST /__admin/organizations`; every field optional, and so is the body.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateTenantBody {
+    pub name: Option<String>,
+    pub org_secret: Option<String>,
+    pub user_secret: Option<String>,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantJson {
+    pub organization_id: i64,
+    pub default_account_id: i64,
+    pub admin_user_id: i64,
+    pub admin_email: String,
+    pub org_secret: String,
+    pub user_secret: String,
+    /// The ready `Authorization` header value of the tenant's org-admin.
+    pub authorization: String,
+}
+
+/// The ids an organization has after a reset.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetJson {
+    pub organization_id: i64,
+    pub default_account_id: i64,
+    pub admin_user_id: i64,
+}
+
+impl From<OrganizationIds> for ResetJson {
+    fn from(ids: OrganizationIds) -> Self {
+        Self {
+            organization_id: ids.organization_id,
+            default_account_id: ids.default_account_id,
+            admin_user_id: ids.admin_user_id,
+        }
+    }
+}
+
+fn chosen_secret(field: &str, given: Option<&str>) -> Result<Secret, ApiError> {
+    given.map_or_else(
+        || Ok(Secret::generate()),
+        |text| {
+            Secret::parse(text)
+                .map_err(|problem| ApiError::bad_request(format!("{field} {problem}")))
+        },
+    )
+}
+
+/// `POST /__admin/organizations`: a fresh organization with its default
+/// account and org-admin, and the credentials to use it.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<TenantJson>, ApiError> {
+    let body: CreateTenantBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateTenantBody::default()
+    } else {
+        parse_json_object(&body)?
+    };
+    let org_secret = chosen_secret("orgSecret", body.org_secret.as_deref())?;
+    let user_secret = chosen_secret("userSecret", body.user_secret.as_deref())?;
+    let email = Email::parse(body.admin_email.as_deref().unwrap_or(DEFAULT_ADMIN_EMAIL))
+        .map_err(|invalid| ApiError::bad_request(format!("adminEmail: {invalid}")))?;
+    let password = match body.admin_password {
+        Some(password) if password.is_empty() => {
+            return Err(ApiError::bad_request("adminPassword must not be empty"))
+        }
+        Some(password) => Password::new(password),
+        None => Password::new(Secret::generate().expose()),
+    };
+    let admin = NewUser {
+        first_name: "Organization".to_owned(),
+        last_name: "Administrator".to_owned(),
+        email,
+        address: Address::default(),
+        roles: vec![Role::OrgAdmin, Role::Org],
+    };
+    let hash = state
+        .hasher
+        .hash(password)
+        .await
+        .map_err(ApiError::internal)?;
+    let today = state.clock.today();
+    let name = body.name.unwrap_or_else(|| "tenant".to_owned());
+    let mut tx = state.store.begin_write().await?;
+    let ids = organizations::create(
+        &mut tx,
+        NewOrganization {
+            kind: OriginKind::Tenant,
+            name: &name,
+            secret: &org_secret,
+            admin: &admin,
+            admin_password_hash: &hash,
+            admin_secret: &user_secret,
+            today: &today,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(TenantJson {
+        organization_id: ids.organization_id,
+        default_account_id: ids.default_account_id,
+        admin_user_id: ids.admin_user_id,
+        admin_email: admin.email.as_str().to_owned(),
+        authorization: format!(
+            "User {}, Organization {}",
+            user_secret.expose(),
+            org_secret.expose()
+        ),
+        org_secret: org_secret.expose().to_owned(),
+        user_secret: user_secret.expose().to_owned(),
+    }))
+}
+
+fn no_organization(id: i64) -> ApiError {
+    ApiError::not_found(format!("No organization with id {id}"))
+}
+
+/// `POST /__admin/organizations/{id}/reset`: back to its bootstrap state.
+pub(super) async fn reset(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ResetJson>, ApiError> {
+    let id = parse_id("organization id", &id)?;
+    let mut tx = state.store.begin_write().await?;
+    let ids = organizations::reset(&mut tx, id)
+        .await?
+        .ok_or_else(|| no_organization(id))?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(ids.into()))
+}
+
+/// `DELETE /__admin/organizations/{id}`: the organization and all in it.
+/// The server's own organization is reset instead, with `/__admin/reset`.
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id("organization id", &id)?;
+    let mut tx = state.store.begin_write().await?;
+    if organizations::server_organization(&mut tx).await? == Some(id) {
+        return Err(ApiError::forbidden(
+            "The server's own organization cannot be deleted; POST /__admin/reset resets it",
+        ));
+    }
+    if !organizations::delete(&mut tx, id).await? {
+        return Err(no_organization(id));
+    }
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(StatusCode::OK)
+}
+
+/// `POST /__admin/reset`: the whole server back to its freshly
+/// bootstrapped state, with the same secrets.
+pub(super) async fn reset_server(
+    State(state): State<AppState>,
+) -> Result<Json<ResetJson>, ApiError> {
+    let mut tx = state.store.begin_write().await?;
+    let server = organizations::server_organization(&mut tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("the server organization is missing"))?;
+    organizations::delete_all_but(&mut tx, server).await?;
+    let ids = organizations::reset(&mut tx, server)
+        .await?
+        .ok_or_else(|| ApiError::internal("the server organization has no origin"))?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(ids.into()))
+}

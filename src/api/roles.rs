@@ -1,0 +1,109 @@
+//! A user's roles (SPEC §4.6): `GET /users/{id}/roles`,
+//! `PUT` and `DELETE /users/{id}/roles/{key}`, under the grant rules of
+//! SPEC §1. Nobody changes their own roles.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+
+use super::org_users::locate_user;
+use super::users::require_manages;
+use crate::auth::Caller;
+use crate::domain::role::{Role, RoleJson};
+use crate::domain::user::parse_roles;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::accounts::AccountRow;
+use crate::store::users::{self, UserRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users/{user}/roles", get(list))
+        .route("/users/{user}/roles/{key}", put(grant).delete(revoke))
+}
+
+/// `GET /users/{id}/roles`: for anyone who may see the user.
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(user): Path<String>,
+) -> Result<Json<Vec<RoleJson>>, ApiError> {
+    let (row, account) = locate_user(&state, &caller, &user).await?;
+    if row.id != caller.user_id {
+        require_manages(&caller, &account)?;
+    }
+    Ok(Json(row.roles().iter().map(Role::to_json).collect()))
+}
+
+/// The checks both changes share, in the order a client learns of them:
+/// an unknown key (400), no such user (404), then who may (403).
+async fn changeable(
+    state: &AppState,
+    caller: &Caller,
+    user: &str,
+    key: &str,
+) -> Result<(Role, UserRow, AccountRow), ApiError> {
+    let role = parse_roles([key])?
+        .pop()
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid role: {key}")))?;
+    let (row, account) = locate_user(state, caller, user).await?;
+    if row.id == caller.user_id {
+        return Err(ApiError::forbidden("You may not change your own roles"));
+    }
+    require_manages(caller, &account)?;
+    Ok((role, row, account))
+}
+
+fn not_grantable(role: Role, account: &AccountRow) -> ApiError {
+    ApiError::forbidden(format!(
+        "You may not grant or revoke the role '{}' for a user of account {}",
+        role.key(),
+        account.id
+    ))
+}
+
+/// `PUT /users/{id}/roles/{key}`: 200 with the role; 409 if already held.
+async fn grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, key)): Path<(String, String)>,
+) -> Result<Json<RoleJson>, ApiError> {
+    let (role, row, account) = changeable(&state, &caller, &user, &key).await?;
+    let already = || ApiError::conflict(format!("User {} already has the role '{key}'", row.id));
+    if row.roles().contains(role) {
+        return Err(already());
+    }
+    // `org` is automatic: held by every default-account user already.
+    if role == Role::Org || !caller.may_grant(role, account.id, account.is_default) {
+        return Err(not_grantable(role, &account));
+    }
+    let mut tx = state.store.begin_write().await?;
+    users::add_role(&mut tx, row.id, role)
+        .await
+        .map_err(|_| already())?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(Json(role.to_json()))
+}
+
+/// `DELETE /users/{id}/roles/{key}`: 200 with an empty body; 404 if the
+/// user does not hold it.
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((user, key)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (role, row, account) = changeable(&state, &caller, &user, &key).await?;
+    if role == Role::Org || !caller.may_grant(role, account.id, account.is_default) {
+        return Err(not_grantable(role, &account));
+    }
+    let mut tx = state.store.begin_write().await?;
+    if !users::remove_role(&mut tx, row.id, role).await? {
+        return Err(ApiError::not_found(format!(
+            "User {} does not have the role '{key}'",
+            row.id
+        )));
+    }
+    tx.commit().await.map_err(ApiError::internal)?;
+    Ok(StatusCode::OK)
+}
