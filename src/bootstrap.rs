@@ -3,9 +3,8 @@
 
 use crate::config::Config;
 use crate::domain::password::Password;
-use crate::domain::role::Role;
 use crate::domain::secret::Secret;
-use crate::domain::user::{Address, Email, NewUser};
+use crate::domain::user::{Email, NewUser};
 use crate::state::AppState;
 use crate::store::organizations::{self, NewOrganization, OriginKind};
 use crate::store::StoreError;
@@ -17,6 +16,8 @@ pub const DEFAULT_ORGANIZATION_NAME: &str = "localelements";
 #[derive(Clone)]
 pub struct Credentials {
     pub organization_id: i64,
+    pub default_account_id: i64,
+    pub admin_user_id: i64,
     pub admin_email: String,
     pub org_secret: Secret,
     pub user_secret: Secret,
@@ -37,6 +38,8 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("organization_id", &self.organization_id)
+            .field("default_account_id", &self.default_account_id)
+            .field("admin_user_id", &self.admin_user_id)
             .field("admin_email", &self.admin_email)
             .finish_non_exhaustive()
     }
@@ -75,13 +78,8 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
             (generated.clone(), Some(generated))
         }
     };
-    let admin = NewUser {
-        first_name: "Organization".to_owned(),
-        last_name: "Administrator".to_owned(),
-        email: Email::parse(&config.admin_email).map_err(BootstrapError::AdminEmail)?,
-        address: Address::default(),
-        roles: vec![Role::OrgAdmin, Role::Org],
-    };
+    let admin =
+        NewUser::org_admin(Email::parse(&config.admin_email).map_err(BootstrapError::AdminEmail)?);
     let hash = state.hasher.hash(password).await?;
     // The fixture is read, checked and hashed before anything is written, and
     // then goes in with the bootstrap in one transaction: a bad fixture
@@ -101,7 +99,7 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
         drop(tx);
         return existing(state).await;
     }
-    let ids = organizations::create(
+    organizations::create(
         &mut tx,
         NewOrganization {
             kind: OriginKind::Server,
@@ -118,13 +116,9 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
         crate::seed::insert(&mut tx, fixture, &today).await?;
     }
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(Credentials {
-        organization_id: ids.organization_id,
-        admin_email: admin.email.as_str().to_owned(),
-        org_secret,
-        user_secret,
-        generated_password,
-    })
+    let mut credentials = existing(state).await?;
+    credentials.generated_password = generated_password;
+    Ok(credentials)
 }
 
 async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
@@ -133,6 +127,8 @@ async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
         .ok_or(BootstrapError::NoAdmin)?;
     Ok(Credentials {
         organization_id: found.organization_id,
+        default_account_id: found.default_account_id,
+        admin_user_id: found.user_id,
         admin_email: found.user_email,
         org_secret: Secret::new(found.organization_secret),
         user_secret: Secret::new(found.user_secret),

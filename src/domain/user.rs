@@ -102,6 +102,19 @@ pub struct NewUser {
     pub roles: Vec<Role>,
 }
 
+impl NewUser {
+    /// The org-admin an organization is created with (SPEC §2).
+    pub fn org_admin(email: Email) -> Self {
+        Self {
+            first_name: "Organization".to_owned(),
+            last_name: "Administrator".to_owned(),
+            email,
+            address: Address::default(),
+            roles: vec![Role::OrgAdmin, Role::Org],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,6 +277,8 @@ pub async fn insert(
 #[derive(Debug, Clone, FromRow)]
 pub struct BootstrapCredentials {
     pub organization_id: i64,
+    pub default_account_id: i64,
+    pub user_id: i64,
     pub organization_secret: String,
     pub user_email: String,
     pub user_secret: String,
@@ -286,8 +288,8 @@ pub async fn bootstrap_credentials(
     pool: &sqlx::SqlitePool,
 ) -> Result<Option<BootstrapCredentials>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT o.id AS organization_id, o.secret AS organization_secret, \
-                u.email AS user_email, u.secret AS user_secret \
+        "SELECT o.id AS organization_id, og.default_account_id, u.id AS user_id, \
+                o.secret AS organization_secret, u.email AS user_email, u.secret AS user_secret \
          FROM organizations o \
          JOIN organization_origins og ON og.organization_id = o.id AND og.kind = 'server' \
          JOIN users u ON u.organization_id = o.id \

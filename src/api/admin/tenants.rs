@@ -10,9 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::api::extract::{parse_id, parse_json_object};
 use crate::config::DEFAULT_ADMIN_EMAIL;
 use crate::domain::password::Password;
-use crate::domain::role::Role;
 use crate::domain::secret::Secret;
-use crate::domain::user::{Address, Email, NewUser};
+use crate::domain::user::{Email, NewUser};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::organizations::{self, NewOrganization, OrganizationIds, OriginKind};
@@ -92,13 +91,7 @@ pub(super) async fn create(
         Some(password) => Password::new(password),
         None => Password::new(Secret::generate().expose()),
     };
-    let admin = NewUser {
-        first_name: "Organization".to_owned(),
-        last_name: "Administrator".to_owned(),
-        email,
-        address: Address::default(),
-        roles: vec![Role::OrgAdmin, Role::Org],
-    };
+    let admin = NewUser::org_admin(email);
     let hash = state
         .hasher
         .hash(password)
