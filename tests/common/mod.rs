@@ -195,28 +195,46 @@ impl TestServer {
         self.send(Method::DELETE, path, Some(auth), None).await
     }
 
-    /// The id of the bootstrapped default account.
+    /// The id of the bootstrapped default account, as `GET /accounts` says.
     pub async fn default_account(&self) -> i64 {
         let reply = self.get("/accounts", &self.admin_auth()).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        reply.json()[0]["id"].as_i64().unwrap()
+        let id = reply.json()[0]["id"].as_i64().unwrap();
+        assert_eq!(id, self.server.credentials().default_account_id);
+        id
     }
 
-    /// A customer account (POST /accounts).
+    /// The server's own organization, as its org-admin sees it.
+    pub fn server_org(&self) -> Org {
+        let credentials = self.server.credentials();
+        Org {
+            auth: self.admin_auth(),
+            org_secret: ORG_SECRET.to_owned(),
+            default_account: credentials.default_account_id,
+            admin_id: credentials.admin_user_id,
+        }
+    }
+
+    /// A customer account of the server organization (POST /accounts).
     pub async fn create_account(&self, name: &str) -> i64 {
-        let reply = self
-            .post(
-                "/accounts",
-                &self.admin_auth(),
-                &serde_json::json!({"name": name}),
-            )
-            .await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        reply.id()
+        self.create_account_in(&self.server_org(), name).await
     }
 
-    /// Creates a user as the org-admin and returns (id, Authorization value).
+    /// Creates a user as the server organization's org-admin and returns
+    /// (id, Authorization value).
     pub async fn create_user(&self, account: i64, email: &str, roles: &[&str]) -> (i64, String) {
+        self.create_user_in(&self.server_org(), account, email, roles)
+            .await
+    }
+
+    /// Creates a user in `org` as its org-admin: (id, Authorization value).
+    pub async fn create_user_in(
+        &self,
+        org: &Org,
+        account: i64,
+        email: &str,
+        roles: &[&str],
+    ) -> (i64, String) {
         let roles: Vec<Value> = roles
             .iter()
             .map(|key| serde_json::json!({"key": key}))
@@ -226,20 +244,49 @@ impl TestServer {
             "password": self.new_password(), "roles": roles,
         });
         let reply = self
-            .post(
-                &format!("/accounts/{account}/users"),
-                &self.admin_auth(),
-                &body,
-            )
+            .post(&format!("/accounts/{account}/users"), &org.auth, &body)
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         let user = reply.json();
         let secret = user["secret"].as_str().unwrap();
         (
             user["id"].as_i64().unwrap(),
-            format!("User {secret}, Organization {ORG_SECRET}"),
+            format!("User {secret}, Organization {}", org.org_secret),
         )
     }
+
+    /// A tenant (`POST /__admin/organizations`) with generated secrets.
+    pub async fn create_tenant(&self) -> Org {
+        let reply = self
+            .send(Method::POST, "/__admin/organizations", None, None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        let tenant = reply.json();
+        Org {
+            auth: tenant["authorization"].as_str().unwrap().to_owned(),
+            org_secret: tenant["orgSecret"].as_str().unwrap().to_owned(),
+            default_account: tenant["defaultAccountId"].as_i64().unwrap(),
+            admin_id: tenant["adminUserId"].as_i64().unwrap(),
+        }
+    }
+
+    /// A customer account in `org`.
+    pub async fn create_account_in(&self, org: &Org, name: &str) -> i64 {
+        let reply = self
+            .post("/accounts", &org.auth, &serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        reply.id()
+    }
+}
+
+/// An organization as its org-admin sees it.
+#[derive(Debug, Clone)]
+pub struct Org {
+    pub auth: String,
+    pub org_secret: String,
+    pub default_account: i64,
+    pub admin_id: i64,
 }
 
 pub fn json(text: &str) -> Value {
