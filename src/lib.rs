@@ -139,3 +139,9 @@ impl Drop for Server {
         }
     }
 }
+
+/// Compiles and runs the README's Rust examples as doctests, so the
+/// embedding example there cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

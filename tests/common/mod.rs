@@ -208,6 +208,7 @@ impl TestServer {
     pub fn server_org(&self) -> Org {
         let credentials = self.server.credentials();
         Org {
+            organization_id: credentials.organization_id,
             auth: self.admin_auth(),
             org_secret: ORG_SECRET.to_owned(),
             default_account: credentials.default_account_id,
@@ -263,6 +264,7 @@ impl TestServer {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         let tenant = reply.json();
         Org {
+            organization_id: tenant["organizationId"].as_i64().unwrap(),
             auth: tenant["authorization"].as_str().unwrap().to_owned(),
             org_secret: tenant["orgSecret"].as_str().unwrap().to_owned(),
             default_account: tenant["defaultAccountId"].as_i64().unwrap(),
@@ -283,6 +285,7 @@ impl TestServer {
 /// An organization as its org-admin sees it.
 #[derive(Debug, Clone)]
 pub struct Org {
+    pub organization_id: i64,
     pub auth: String,
     pub org_secret: String,
     pub default_account: i64,
