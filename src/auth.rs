@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::api::journal::CallerSlot;
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::SecretDigest;
 use crate::error::ApiError;
@@ -111,6 +112,10 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(ApiError::unauthorized)?;
         let credentials = parse_authorization(header).ok_or_else(ApiError::unauthorized)?;
         let caller = authenticate(state, &credentials).await?;
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            // Set once per request; a second extraction finds it set already.
+            let _ = slot.0.set((caller.organization_id, caller.user_id));
+        }
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }

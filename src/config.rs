@@ -50,6 +50,15 @@ pub struct Config {
     #[arg(long, env = "LOCALELEMENTS_SEED")]
     pub seed: Option<PathBuf>,
 
+    /// How many requests the journal (`GET /__admin/requests`) keeps.
+    #[arg(long, env = "LOCALELEMENTS_JOURNAL_SIZE", default_value_t = 1000)]
+    pub journal_size: usize,
+
+    /// When set, `/__admin` (but its health probe) requires
+    /// `Authorization: Bearer <token>`.
+    #[arg(long, env = "LOCALELEMENTS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
     #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
     pub fast_password_hashing: bool,
@@ -67,6 +76,8 @@ impl Config {
             admin_email: DEFAULT_ADMIN_EMAIL.to_owned(),
             admin_password: None,
             seed: None,
+            journal_size: 1000,
+            admin_token: None,
             fast_password_hashing: true,
         }
     }

@@ -28,7 +28,6 @@ use tokio::task::JoinHandle;
 pub use bootstrap::Credentials;
 pub use config::Config;
 
-use crate::domain::password::PasswordHasher;
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -69,7 +68,7 @@ impl Server {
     /// and starts serving in the background.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let store = Store::open(&config.database).await?;
-        let state = AppState::new(store, PasswordHasher::new(config.fast_password_hashing));
+        let state = AppState::new(store, &config);
         let credentials = bootstrap::ensure(&state, &config).await?;
         let listener = TcpListener::bind(config.listen)
             .await

@@ -1,12 +1,13 @@
 //! The request envelope: a request id for every request, a tracing span
-//! keyed on the matched route, and the SPEC §6 error body for every error,
-//! including the ones axum itself produces (unknown route, wrong method,
-//! rejected bodies) and panics.
+//! keyed on the matched route, the SPEC §6 error body for every error
+//! (including the ones axum itself produces: unknown route, wrong method,
+//! rejected bodies, panics), the `--admin-token` gate, injected faults, and
+//! the request journal.
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,13 @@ use rand::RngCore;
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::error::ErrorMessage;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::journal::{redact_query, CallerSlot, JournalEntry};
+use crate::domain::secret::SecretDigest;
+use crate::error::{ApiError, ErrorMessage};
+use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "elements-request-id";
 
@@ -40,7 +47,11 @@ struct ErrorBody<'a> {
     message: &'a str,
 }
 
-pub async fn request_envelope(mut request: Request, next: Next) -> Response {
+pub async fn request_envelope(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let id = RequestId::generate();
     let route = request
         .extensions()
@@ -48,26 +59,86 @@ pub async fn request_envelope(mut request: Request, next: Next) -> Response {
         .map_or_else(|| "<unmatched>".to_owned(), |path| path.as_str().to_owned());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(redact_query);
+    let is_admin = path.starts_with("/__admin");
     // Headers are deliberately not recorded: Authorization and
     // Elements-User-Password carry secrets.
     let span = tracing::info_span!("request", request_id = %id.0, %method, route = %route);
+    let caller = CallerSlot::default();
     request.extensions_mut().insert(id.clone());
+    request.extensions_mut().insert(caller.clone());
     async move {
         let started = Instant::now();
-        let response = next.run(request).await;
+        let time = OffsetDateTime::now_utc();
+        let response = if is_admin {
+            match admin_gate(&state, &request) {
+                Err(refusal) => refusal.into_response(),
+                Ok(()) => next.run(request).await,
+            }
+        } else {
+            // Faults act before any handler, even before authentication.
+            match state.faults.fire(&method, &path) {
+                None => next.run(request).await,
+                Some(fault) => {
+                    tokio::time::sleep(fault.delay).await;
+                    match fault.status {
+                        Some(status) => {
+                            ApiError::Other(status, "Injected fault".into()).into_response()
+                        }
+                        None => next.run(request).await,
+                    }
+                }
+            }
+        };
         let mut response = error_shape(response, &id, &method, &path).await;
         if let Ok(value) = HeaderValue::from_str(&id.0) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "answered"
-        );
+        let elapsed = started.elapsed();
+        let status = response.status().as_u16();
+        tracing::info!(status, elapsed_us = elapsed.as_micros() as u64, "answered");
+        // The journal is about the emulated API; control traffic stays out.
+        if !is_admin {
+            let (organization_id, user_id) = caller.0.get().copied().unzip();
+            state.journal.record(JournalEntry {
+                request_id: id.0.clone(),
+                time: time.format(&Rfc3339).unwrap_or_default(),
+                method: method.to_string(),
+                path,
+                query,
+                status,
+                duration_ms: elapsed.as_secs_f64() * 1000.0,
+                organization_id,
+                user_id,
+            });
+        }
         response
     }
     .instrument(span)
     .await
+}
+
+/// `--admin-token`: every `/__admin` route but the health probe wants
+/// `Authorization: Bearer <token>`, compared in constant time.
+fn admin_gate(state: &AppState, request: &Request) -> Result<(), ApiError> {
+    let Some(token) = &state.admin_token else {
+        return Ok(());
+    };
+    if request.uri().path() == "/__admin/health" {
+        return Ok(());
+    }
+    let given = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    match given {
+        Some(given) if SecretDigest::of(given).matches(token.digest().as_bytes()) => Ok(()),
+        _ => Err(ApiError::Unauthorized(
+            "This control needs Authorization: Bearer <admin token>".to_owned(),
+        )),
+    }
 }
 
 /// Rewrites any error response into `{"requestId", "message"}`.

@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod extract;
+pub mod faults;
+pub mod journal;
 pub mod middleware;
 pub mod org_users;
 pub mod paging;
@@ -34,6 +36,9 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         // Inside the envelope, so a panic becomes a 500 in the error shape.
         .layer(CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn(middleware::request_envelope))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_envelope,
+        ))
         .with_state(state)
 }

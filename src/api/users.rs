@@ -83,7 +83,12 @@ pub(crate) fn compile_filter(
     filter
         .map(|text| ceql::compile_where(text, scope))
         .transpose()
-        .map_err(|error| ApiError::bad_request(format!("Invalid where: {error}")))
+        .map_err(where_error)
+}
+
+/// The 400 for a `where` that does not parse or compile.
+pub(crate) fn where_error(error: ceql::CeqlError) -> ApiError {
+    ApiError::bad_request(format!("Invalid where: {error}"))
 }
 
 /// `GET /accounts/{id}/users`

@@ -1,4 +1,8 @@
-//! The date the server believes it is, for `createdDate` and `lastLoginDate`.
+//! The date the server believes it is, for `createdDate` and
+//! `lastLoginDate`: the real UTC date, or one fixed through
+//! `PUT /__admin/clock` so tests get stable dates.
+
+use std::sync::{Arc, PoisonError, RwLock};
 
 use time::macros::format_description;
 use time::{Date, OffsetDateTime};
@@ -18,12 +22,60 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// Shared by every clone: fixing the date is seen by all requests at once.
 #[derive(Debug, Clone, Default)]
-pub struct Clock;
+pub struct Clock {
+    fixed: Arc<RwLock<Option<Date>>>,
+}
 
 impl Clock {
-    /// Today's date in UTC, as stored.
+    /// Today's date in UTC (or the fixed one), as stored.
     pub fn today(&self) -> String {
-        format_date(OffsetDateTime::now_utc().date())
+        format_date(self.date())
+    }
+
+    pub fn date(&self) -> Date {
+        self.fixed()
+            .unwrap_or_else(|| OffsetDateTime::now_utc().date())
+    }
+
+    /// The fixed date, if one is set.
+    pub fn fixed(&self) -> Option<Date> {
+        // A poisoned lock still holds a valid `Option<Date>`.
+        *self.fixed.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Fixes the date (`Some`) or returns to the real one (`None`).
+    pub fn set(&self, date: Option<Date>) {
+        *self.fixed.write().unwrap_or_else(PoisonError::into_inner) = date;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_date_wins_until_released() {
+        let clock = Clock::default();
+        let shared = clock.clone();
+        let leap = parse_date("2020-02-29").expect("valid");
+        clock.set(Some(leap));
+        assert_eq!(shared.today(), "2020-02-29");
+        clock.set(None);
+        assert_eq!(
+            shared.today(),
+            format_date(OffsetDateTime::now_utc().date())
+        );
+    }
+
+    #[test]
+    fn only_real_dates_parse() {
+        assert!(parse_date("2021-02-29").is_none());
+        assert!(parse_date("2020-2-1").is_none());
+        assert_eq!(
+            parse_date("0999-01-01").map(format_date).as_deref(),
+            Some("0999-01-01")
+        );
     }
 }

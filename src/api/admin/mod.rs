@@ -1,7 +1,11 @@
 //! `/__admin`: the stand-in's own controls (SPEC §7), not part of the
 //! emulated API.
 
+mod clock;
+mod explain;
+mod faults;
 mod fixtures;
+mod requests;
 mod tenants;
 
 use axum::extract::DefaultBodyLimit;
@@ -26,6 +30,20 @@ pub fn router() -> Router<AppState> {
         .route("/__admin/organizations", post(tenants::create))
         .route("/__admin/organizations/{id}", delete(tenants::remove))
         .route("/__admin/organizations/{id}/reset", post(tenants::reset))
+        .route(
+            "/__admin/requests",
+            get(requests::list).delete(requests::clear),
+        )
+        .route(
+            "/__admin/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
+        .route("/__admin/faults/{id}", delete(faults::remove))
+        .route(
+            "/__admin/clock",
+            get(clock::show).put(clock::fix).delete(clock::release),
+        )
+        .route("/__admin/explain", get(explain::explain))
 }
 
 /// `GET /__admin/health`: the readiness probe.

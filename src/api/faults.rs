@@ -1,0 +1,297 @@
+//! Fault injection (SPEC §7): rules that make matching requests to the
+//! emulated API slow, failing, or both, before any handler runs.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::http::{Method, StatusCode};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::BASE_PATH;
+
+/// A rule as stored and listed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRule {
+    pub id: u64,
+    pub method: Option<String>,
+    pub path: String,
+    pub status: Option<u16>,
+    pub delay_ms: u64,
+    pub probability: f64,
+    /// How many more times it fires before it expires; `None`: forever.
+    pub times: Option<u64>,
+}
+
+/// `POST /__admin/faults`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewFaultRule {
+    pub method: Option<String>,
+    pub path: String,
+    pub status: Option<u16>,
+    pub delay_ms: Option<u64>,
+    pub probability: Option<f64>,
+    pub times: Option<u64>,
+}
+
+/// The longest delay a rule may ask for.
+pub const MAX_DELAY_MS: u64 = 60_000;
+
+impl NewFaultRule {
+    /// Checks the rule; the error names the field.
+    pub fn validate(self, id: u64) -> Result<FaultRule, String> {
+        let method = match self.method {
+            None => None,
+            Some(method) => Some(
+                Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                    .map_err(|_| format!("method: '{method}' is not an HTTP method"))?
+                    .to_string(),
+            ),
+        };
+        if !self.path.starts_with('/') {
+            return Err("path: must start with '/'".into());
+        }
+        if let Some(status) = self.status {
+            if !(400..=599).contains(&status) {
+                return Err(format!("status: {status} is not an error status (400-599)"));
+            }
+        }
+        let delay_ms = self.delay_ms.unwrap_or(0);
+        if delay_ms > MAX_DELAY_MS {
+            return Err(format!("delayMs: at most {MAX_DELAY_MS}"));
+        }
+        if self.status.is_none() && delay_ms == 0 {
+            return Err("a rule needs a status, a delayMs, or both".into());
+        }
+        let probability = self.probability.unwrap_or(1.0);
+        if !(0.0..=1.0).contains(&probability) {
+            return Err("probability: must be from 0 to 1".into());
+        }
+        if self.times == Some(0) {
+            return Err("times: must be at least 1".into());
+        }
+        // Rules match paths below the API base; accept them written either way.
+        let path = self
+            .path
+            .strip_prefix(BASE_PATH)
+            .filter(|rest| rest.starts_with('/'))
+            .unwrap_or(&self.path)
+            .to_owned();
+        Ok(FaultRule {
+            id,
+            method,
+            path,
+            status: self.status,
+            delay_ms,
+            probability,
+            times: self.times,
+        })
+    }
+}
+
+/// What to do to one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    pub delay: Duration,
+    pub status: Option<StatusCode>,
+}
+
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Mutex<(u64, Vec<FaultRule>)>,
+}
+
+impl Faults {
+    pub fn add(&self, rule: NewFaultRule) -> Result<FaultRule, String> {
+        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        let (next_id, rules) = &mut *guard;
+        let rule = rule.validate(*next_id + 1)?;
+        *next_id += 1;
+        rules.push(rule.clone());
+        Ok(rule)
+    }
+
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .clone()
+    }
+
+    pub fn remove(&self, id: u64) -> bool {
+        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = guard.1.len();
+        guard.1.retain(|rule| rule.id != id);
+        guard.1.len() != before
+    }
+
+    pub fn clear(&self) {
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .clear();
+    }
+
+    /// The fault for a request to the emulated API, if a rule fires. The
+    /// first matching rule decides; a rule's `times` counts the requests it
+    /// fired on, and it is gone after the last.
+    pub fn fire(&self, method: &Method, path: &str) -> Option<Fault> {
+        let path = path.strip_prefix(BASE_PATH)?;
+        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
+        let rules = &mut guard.1;
+        let index = rules.iter().position(|rule| {
+            rule.method.as_deref().is_none_or(|m| m == method.as_str())
+                && glob_matches(&rule.path, path)
+        })?;
+        let rule = &mut rules[index];
+        if rule.probability < 1.0 && !rand::thread_rng().gen_bool(rule.probability) {
+            return None;
+        }
+        let fault = Fault {
+            delay: Duration::from_millis(rule.delay_ms),
+            status: rule
+                .status
+                .and_then(|status| StatusCode::from_u16(status).ok()),
+        };
+        if let Some(times) = &mut rule.times {
+            *times -= 1;
+            if *times == 0 {
+                rules.remove(index);
+            }
+        }
+        Some(fault)
+    }
+}
+
+/// Path globs: `*` matches within one segment, a `**` segment matches any
+/// number of segments.
+pub fn glob_matches(pattern: &str, path: &str) -> bool {
+    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let path: Vec<&str> = path.trim_matches('/').split('/').collect();
+    segments_match(&pattern, &path)
+}
+
+fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((&"**", rest)) => (0..=path.len()).any(|skip| segments_match(rest, &path[skip..])),
+        Some((first, rest)) => path.split_first().is_some_and(|(segment, path_rest)| {
+            segment_matches(first, segment) && segments_match(rest, path_rest)
+        }),
+    }
+}
+
+/// `*` within a segment matches any run of characters.
+fn segment_matches(pattern: &str, segment: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == segment,
+        Some((prefix, rest)) => {
+            let Some(remainder) = segment.strip_prefix(prefix) else {
+                return false;
+            };
+            (0..=remainder.len())
+                .filter(|&skip| remainder.is_char_boundary(skip))
+                .any(|skip| segment_matches(rest, &remainder[skip..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_segments() {
+        assert!(glob_matches("/accounts/*/users", "/accounts/12/users"));
+        assert!(!glob_matches("/accounts/*/users", "/accounts/12/users/3"));
+        assert!(!glob_matches("/accounts/*/users", "/accounts/users"));
+        assert!(glob_matches("/accounts/**", "/accounts/12/users/3"));
+        assert!(glob_matches("/**/users", "/accounts/1/users"));
+        assert!(glob_matches("/users/*@acme.test", "/users/a@acme.test"));
+        assert!(!glob_matches("/users/*@acme.test", "/users/a@other.test"));
+        assert!(glob_matches("/**", "/anything/at/all"));
+    }
+
+    fn rule(path: &str, status: Option<u16>, times: Option<u64>) -> NewFaultRule {
+        NewFaultRule {
+            method: Some("get".into()),
+            path: path.into(),
+            status,
+            delay_ms: None,
+            probability: None,
+            times,
+        }
+    }
+
+    #[test]
+    fn a_rule_expires_after_exactly_times_firings() {
+        let faults = Faults::default();
+        faults
+            .add(rule("/accounts/*/users", Some(503), Some(2)))
+            .expect("valid");
+        let path = "/elements/api-v2/accounts/1/users";
+        assert!(
+            faults.fire(&Method::POST, path).is_none(),
+            "method must match"
+        );
+        assert!(
+            faults.fire(&Method::GET, "/__admin/health").is_none(),
+            "only the API"
+        );
+        assert_eq!(
+            faults.fire(&Method::GET, path).and_then(|f| f.status),
+            Some(StatusCode::SERVICE_UNAVAILABLE)
+        );
+        assert!(faults.fire(&Method::GET, path).is_some());
+        assert!(faults.fire(&Method::GET, path).is_none());
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn bad_rules_name_the_field() {
+        let bad = |rule: NewFaultRule, field: &str| {
+            let error = rule.validate(1).expect_err("invalid");
+            assert!(error.contains(field), "{error}");
+        };
+        bad(rule("no-slash", Some(500), None), "path");
+        bad(rule("/x", Some(200), None), "status");
+        bad(rule("/x", Some(500), Some(0)), "times");
+        bad(rule("/x", None, None), "status, a delayMs");
+        bad(
+            NewFaultRule {
+                probability: Some(1.5),
+                ..rule("/x", Some(500), None)
+            },
+            "probability",
+        );
+        bad(
+            NewFaultRule {
+                delay_ms: Some(MAX_DELAY_MS + 1),
+                ..rule("/x", None, None)
+            },
+            "delayMs",
+        );
+        bad(
+            NewFaultRule {
+                method: Some("G ET".into()),
+                ..rule("/x", Some(500), None)
+            },
+            "method",
+        );
+    }
+
+    #[test]
+    fn rules_written_with_the_base_path_match_the_same() {
+        let faults = Faults::default();
+        faults
+            .add(rule("/elements/api-v2/users", Some(500), None))
+            .expect("valid");
+        assert!(faults
+            .fire(&Method::GET, "/elements/api-v2/users")
+            .is_some());
+    }
+}
