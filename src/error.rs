@@ -110,6 +110,7 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Conflict(message) => Self::Conflict(message),
             StoreError::Database(cause) => Self::internal(cause),
             StoreError::Migrate(cause) => Self::internal(cause),
+            StoreError::Io(cause) => Self::internal(cause),
         }
     }
 }

@@ -9,10 +9,12 @@
 
 pub mod accounts;
 pub mod organizations;
+pub mod snapshots;
 pub mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -59,6 +61,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// How long a connection waits for a lock before giving up. Only another
@@ -69,6 +73,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    snapshots: Arc<SnapshotDir>,
+}
+
+/// Where snapshots live: beside a database file, or, for `:memory:`, in a
+/// private temporary folder removed with the store.
+#[derive(Debug)]
+enum SnapshotDir {
+    Beside(PathBuf),
+    Temporary(tempfile::TempDir),
 }
 
 impl Store {
@@ -88,6 +101,7 @@ impl Store {
                 Ok(Store {
                     writer: pool.clone(),
                     reader: pool,
+                    snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
                 })
             }
             Database::File(path) => {
@@ -113,8 +127,22 @@ impl Store {
                     .max_lifetime(None)
                     .connect_with(options.read_only(true))
                     .await?;
-                Ok(Store { writer, reader })
+                let mut beside = path.clone().into_os_string();
+                beside.push(".snapshots");
+                Ok(Store {
+                    writer,
+                    reader,
+                    snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
+                })
             }
+        }
+    }
+
+    /// The folder snapshots are saved in (made on first use).
+    pub fn snapshot_dir(&self) -> &std::path::Path {
+        match &*self.snapshots {
+            SnapshotDir::Beside(path) => path,
+            SnapshotDir::Temporary(dir) => dir.path(),
         }
     }
 

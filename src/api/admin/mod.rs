@@ -6,10 +6,11 @@ mod explain;
 mod faults;
 mod fixtures;
 mod requests;
+mod snapshots;
 mod tenants;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -44,6 +45,15 @@ pub fn router() -> Router<AppState> {
             get(clock::show).put(clock::fix).delete(clock::release),
         )
         .route("/__admin/explain", get(explain::explain))
+        .route("/__admin/snapshots", get(snapshots::list))
+        .route(
+            "/__admin/snapshots/{name}",
+            put(snapshots::save).delete(snapshots::remove),
+        )
+        .route(
+            "/__admin/snapshots/{name}/restore",
+            post(snapshots::restore),
+        )
 }
 
 /// `GET /__admin/health`: the readiness probe.

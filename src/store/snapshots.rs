@@ -1,0 +1,179 @@
+//! Snapshots of the whole state (SPEC §7): `VACUUM INTO` a file beside the
+//! database (`<database>.snapshots/<name>.sqlite`; a private temporary
+//! folder for `:memory:`), and back again by copying every table from the
+//! attached file inside one write transaction.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde::Serialize;
+use sqlx::Connection;
+
+use super::{Store, StoreError};
+
+/// Every table of the schema, parents before children.
+const TABLES: [&str; 5] = [
+    "organizations",
+    "accounts",
+    "users",
+    "user_roles",
+    "organization_origins",
+];
+
+const EXTENSION: &str = "sqlite";
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotInfo {
+    pub name: String,
+    pub bytes: u64,
+    /// RFC 3339, UTC: when it was saved.
+    pub created_at: String,
+}
+
+/// Names become file names: letters, digits, `.`, `_` and `-`, at most 64,
+/// not starting with a dot.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "Invalid snapshot name '{name}': use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+        ))
+    }
+}
+
+fn path_of(store: &Store, name: &str) -> PathBuf {
+    store.snapshot_dir().join(format!("{name}.{EXTENSION}"))
+}
+
+fn info(path: &Path, name: &str) -> Result<SnapshotInfo, StoreError> {
+    let metadata = std::fs::metadata(path)?;
+    let created = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+    let created = time::OffsetDateTime::from(created)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    Ok(SnapshotInfo {
+        name: name.to_owned(),
+        bytes: metadata.len(),
+        created_at: created,
+    })
+}
+
+/// Saves the committed state under `name`, replacing a snapshot of that name.
+pub async fn save(store: &Store, name: &str) -> Result<SnapshotInfo, StoreError> {
+    std::fs::create_dir_all(store.snapshot_dir())?;
+    let path = path_of(store, name);
+    // VACUUM INTO refuses an existing file; write beside it, then rename, so
+    // a failed save never destroys the previous snapshot of that name.
+    let partial = path.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    sqlx::query("VACUUM INTO ?")
+        .bind(partial.to_string_lossy().into_owned())
+        .execute(store.writer())
+        .await?;
+    std::fs::rename(&partial, &path)?;
+    info(&path, name)
+}
+
+/// Replaces the whole state with the snapshot's. `None`: no such snapshot.
+pub async fn restore(store: &Store, name: &str) -> Result<Option<SnapshotInfo>, StoreError> {
+    let path = path_of(store, name);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut conn = store.writer().acquire().await?;
+    sqlx::query("ATTACH DATABASE ? AS snapshot")
+        .bind(path.to_string_lossy().into_owned())
+        .execute(&mut *conn)
+        .await?;
+    let copied = copy_from_attached(&mut conn).await;
+    // Detach whatever happened, so the connection goes back clean.
+    let detached = sqlx::query("DETACH DATABASE snapshot")
+        .execute(&mut *conn)
+        .await;
+    copied?;
+    detached?;
+    info(&path, name).map(Some)
+}
+
+async fn copy_from_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    let version = "SELECT COALESCE(MAX(version), 0) FROM {}._sqlx_migrations";
+    let ours: i64 = sqlx::query_scalar(&version.replace("{}", "main"))
+        .fetch_one(&mut *conn)
+        .await?;
+    let theirs: i64 = sqlx::query_scalar(&version.replace("{}", "snapshot"))
+        .fetch_one(&mut *conn)
+        .await?;
+    if ours != theirs {
+        return Err(StoreError::Conflict(format!(
+            "The snapshot has schema version {theirs}; this server has {ours}"
+        )));
+    }
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    for table in TABLES.iter().rev() {
+        sqlx::query(&format!("DELETE FROM main.{table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for table in TABLES {
+        sqlx::query(&format!(
+            "INSERT INTO main.{table} SELECT * FROM snapshot.{table}"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Ids are never handed out twice: keep the higher of the two counters.
+    sqlx::query(
+        "INSERT INTO main.sqlite_sequence (name, seq) SELECT s.name, s.seq \
+         FROM snapshot.sqlite_sequence s \
+         WHERE NOT EXISTS (SELECT 1 FROM main.sqlite_sequence m WHERE m.name = s.name)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE main.sqlite_sequence SET seq = MAX(seq, COALESCE( \
+           (SELECT s.seq FROM snapshot.sqlite_sequence s WHERE s.name = main.sqlite_sequence.name), 0))",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every snapshot, by name.
+pub fn list(store: &Store) -> Result<Vec<SnapshotInfo>, StoreError> {
+    let entries = match std::fs::read_dir(store.snapshot_dir()) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error.into()),
+    };
+    let mut snapshots = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .filter(|_| path.extension().is_some_and(|ext| ext == EXTENSION));
+        if let Some(name) = name.filter(|name| check_name(name).is_ok()) {
+            snapshots.push(info(&path, name)?);
+        }
+    }
+    snapshots.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(snapshots)
+}
+
+/// False if there was no such snapshot.
+pub fn delete(store: &Store, name: &str) -> Result<bool, StoreError> {
+    match std::fs::remove_file(path_of(store, name)) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
