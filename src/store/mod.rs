@@ -95,7 +95,13 @@ impl Store {
             .max_lifetime(None);
         match database {
             Database::Memory => {
-                let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+                // SQLite's own `:memory:` name rather than sqlx's in-memory
+                // flag: the open flags also apply to ATTACHed files (the
+                // snapshots), which must be real files that may be created.
+                let options = SqliteConnectOptions::new()
+                    .filename(":memory:")
+                    .create_if_missing(true)
+                    .foreign_keys(true);
                 let pool = single.connect_with(options).await?;
                 sqlx::migrate!("./migrations").run(&pool).await?;
                 Ok(Store {

@@ -1,7 +1,9 @@
-//! Snapshots of the whole state (SPEC §7): `VACUUM INTO` a file beside the
+//! Snapshots of the whole state (SPEC §7): a SQLite file beside the
 //! database (`<database>.snapshots/<name>.sqlite`; a private temporary
-//! folder for `:memory:`), and back again by copying every table from the
-//! attached file inside one write transaction.
+//! folder for `:memory:`) holding a copy of every table, the migration
+//! record and the id counters. Saving and restoring both attach the file
+//! and copy inside one write transaction. (`VACUUM INTO` would be simpler,
+//! but silently writes nothing for an in-memory database.)
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -70,16 +72,53 @@ fn info(path: &Path, name: &str) -> Result<SnapshotInfo, StoreError> {
 pub async fn save(store: &Store, name: &str) -> Result<SnapshotInfo, StoreError> {
     std::fs::create_dir_all(store.snapshot_dir())?;
     let path = path_of(store, name);
-    // VACUUM INTO refuses an existing file; write beside it, then rename, so
-    // a failed save never destroys the previous snapshot of that name.
+    // Written beside the old one, then renamed, so a failed save never
+    // destroys the previous snapshot of that name.
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
-    sqlx::query("VACUUM INTO ?")
-        .bind(partial.to_string_lossy().into_owned())
-        .execute(store.writer())
-        .await?;
+    let mut conn = store.writer().acquire().await?;
+    attach(&mut conn, &partial).await?;
+    let copied = copy_into_attached(&mut conn).await;
+    detach(&mut conn).await?;
+    if let Err(error) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error);
+    }
     std::fs::rename(&partial, &path)?;
     info(&path, name)
+}
+
+async fn attach(conn: &mut sqlx::SqliteConnection, path: &Path) -> Result<(), StoreError> {
+    sqlx::query("ATTACH DATABASE ? AS snapshot")
+        .bind(path.to_string_lossy().into_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Always run after `attach`, whatever happened, so the connection goes
+/// back to the pool clean.
+async fn detach(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    sqlx::query("DETACH DATABASE snapshot")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn copy_into_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    for table in TABLES.iter().chain(&["_sqlx_migrations"]) {
+        sqlx::query(&format!(
+            "CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}"
+        ))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("CREATE TABLE snapshot.sequences AS SELECT name, seq FROM main.sqlite_sequence")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Replaces the whole state with the snapshot's. `None`: no such snapshot.
@@ -89,17 +128,10 @@ pub async fn restore(store: &Store, name: &str) -> Result<Option<SnapshotInfo>, 
         return Ok(None);
     }
     let mut conn = store.writer().acquire().await?;
-    sqlx::query("ATTACH DATABASE ? AS snapshot")
-        .bind(path.to_string_lossy().into_owned())
-        .execute(&mut *conn)
-        .await?;
+    attach(&mut conn, &path).await?;
     let copied = copy_from_attached(&mut conn).await;
-    // Detach whatever happened, so the connection goes back clean.
-    let detached = sqlx::query("DETACH DATABASE snapshot")
-        .execute(&mut *conn)
-        .await;
+    detach(&mut conn).await?;
     copied?;
-    detached?;
     info(&path, name).map(Some)
 }
 
@@ -132,14 +164,14 @@ async fn copy_from_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), Sto
     // Ids are never handed out twice: keep the higher of the two counters.
     sqlx::query(
         "INSERT INTO main.sqlite_sequence (name, seq) SELECT s.name, s.seq \
-         FROM snapshot.sqlite_sequence s \
+         FROM snapshot.sequences s \
          WHERE NOT EXISTS (SELECT 1 FROM main.sqlite_sequence m WHERE m.name = s.name)",
     )
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "UPDATE main.sqlite_sequence SET seq = MAX(seq, COALESCE( \
-           (SELECT s.seq FROM snapshot.sqlite_sequence s WHERE s.name = main.sqlite_sequence.name), 0))",
+           (SELECT s.seq FROM snapshot.sequences s WHERE s.name = main.sqlite_sequence.name), 0))",
     )
     .execute(&mut *tx)
     .await?;
