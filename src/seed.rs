@@ -3,12 +3,15 @@
 //! in parallel on every core, then inserted in one transaction: a fixture
 //! that is invalid anywhere changes nothing.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use tokio::task::JoinSet;
 
 use crate::domain::fixture::{self, FixtureError, PlannedOrganization};
-use crate::domain::password::{HashError, PasswordHasher};
+use crate::domain::password::{HashError, Password, PasswordHasher};
+use crate::domain::secret::Secret;
 use crate::store::accounts::{self, NewAccount};
 use crate::store::users::{self, UserRecord};
 use crate::store::{organizations, StoreError};
@@ -33,17 +36,33 @@ pub struct Prepared {
 }
 
 /// Parses, validates and hashes. Slow (Argon2id), so done before any write
-/// lock is taken.
+/// lock is taken, in parallel on every core, and once per distinct
+/// password: fixtures tend to give thousands of users the same one, and
+/// those users then share its hash. Users given no password share the hash
+/// of one random password that nobody knows.
 pub async fn prepare(bytes: &[u8], hasher: &PasswordHasher) -> Result<Prepared, SeedError> {
     let organizations = fixture::plan(bytes)?;
-    let mut tasks = JoinSet::new();
     let users = organizations
         .iter()
         .flat_map(|organization| &organization.accounts)
         .flat_map(|account| &account.users);
-    for (index, user) in users.enumerate() {
+    let mut distinct: HashMap<String, usize> = HashMap::new();
+    let mut passwords = Vec::new();
+    let unknowable = Password::new(Secret::generate().expose());
+    let slots: Vec<usize> = users
+        .map(|user| {
+            let password = user.password.as_ref().unwrap_or(&unknowable);
+            *distinct
+                .entry(password.expose().to_owned())
+                .or_insert_with(|| {
+                    passwords.push(password.clone());
+                    passwords.len() - 1
+                })
+        })
+        .collect();
+    let mut tasks = JoinSet::new();
+    for (index, password) in passwords.into_iter().enumerate() {
         let hasher = hasher.clone();
-        let password = user.password.clone();
         tasks.spawn(async move { (index, hasher.hash(password).await) });
     }
     let mut hashes = vec![String::new(); tasks.len()];
@@ -53,7 +72,7 @@ pub async fn prepare(bytes: &[u8], hasher: &PasswordHasher) -> Result<Prepared, 
     }
     Ok(Prepared {
         organizations,
-        hashes,
+        hashes: slots.into_iter().map(|slot| hashes[slot].clone()).collect(),
     })
 }
 

@@ -108,7 +108,8 @@ pub struct PlannedAccount {
 pub struct PlannedUser {
     pub path: String,
     pub user: NewUser,
-    pub password: Password,
+    /// `None`: the fixture gave none, and nobody will log in with one.
+    pub password: Option<Password>,
     pub secret: Secret,
     pub active: bool,
     /// `None`: today, as the server's clock says when it is loaded.
@@ -273,9 +274,8 @@ fn plan_user(
         Some(password) if password.is_empty() => {
             return Err(FixtureError::at(at("password"), "must not be empty"))
         }
-        Some(password) => Password::new(password),
-        // Nobody will log in with it; the secret is what the fixture is for.
-        None => Password::new(Secret::generate().expose()),
+        Some(password) => Some(Password::new(password)),
+        None => None,
     };
     let secret = claim_secret(user.secret, &path, secrets)?;
     let mut roles = Vec::new();
