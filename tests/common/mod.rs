@@ -3,6 +3,8 @@
 //! leaked password hashes and plaintext passwords.
 #![allow(clippy::unwrap_used, dead_code)]
 
+pub mod process;
+
 use std::sync::Mutex;
 
 use localelements::store::Database;
