@@ -59,6 +59,15 @@ pub struct Config {
     #[arg(long, env = "LOCALELEMENTS_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
+    /// Requests handled at once; more are refused with 503 and Retry-After
+    /// (load shedding) rather than queued without bound.
+    #[arg(long, env = "LOCALELEMENTS_MAX_IN_FLIGHT", default_value_t = 2048)]
+    pub max_in_flight: usize,
+
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "LOCALELEMENTS_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout: u64,
+
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
     #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
     pub fast_password_hashing: bool,
@@ -77,6 +86,8 @@ impl Config {
             admin_password: None,
             seed: None,
             journal_size: 1000,
+            max_in_flight: 2048,
+            request_timeout: 30,
             admin_token: None,
             fast_password_hashing: true,
         }

@@ -5,12 +5,16 @@
 //! `{"requestId", "message"}`, because only it knows the request id. Internal
 //! causes are logged here and never sent to the client.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// The message SPEC §3 prescribes for every authentication failure.
 pub const INVALID_CREDENTIALS: &str =
     "Invalid Organization or User secret, or invalid Element token provided.";
+
+/// What a 503 asks the client to wait before retrying.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -28,6 +32,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Overloaded or timed out: 503 with `Retry-After`.
+    #[error("{0}")]
+    Unavailable(String),
     /// Any other status a framework rejection carries, with its text.
     #[error("{1}")]
     Other(StatusCode, String),
@@ -70,6 +77,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Other(status, _) => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,6 +104,11 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, "internal error");
         }
         let mut response = self.status().into_response();
+        if let Self::Unavailable(_) = &self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
         response
             .extensions_mut()
             .insert(ErrorMessage(self.public_message()));
@@ -111,6 +124,18 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Database(cause) => Self::internal(cause),
             StoreError::Migrate(cause) => Self::internal(cause),
             StoreError::Io(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<crate::domain::password::HashError> for ApiError {
+    fn from(error: crate::domain::password::HashError) -> Self {
+        use crate::domain::password::HashError;
+        match error {
+            HashError::Busy => Self::Unavailable(
+                "Too many password operations are waiting; retry shortly".to_owned(),
+            ),
+            other => Self::internal(other),
         }
     }
 }

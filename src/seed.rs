@@ -60,13 +60,22 @@ pub async fn prepare(bytes: &[u8], hasher: &PasswordHasher) -> Result<Prepared, 
                 })
         })
         .collect();
+    // One hash in flight per core: enough to use them all, and never more
+    // than the hasher's queue accepts.
+    let mut hashes = vec![String::new(); passwords.len()];
+    let mut pending = passwords.into_iter().enumerate();
     let mut tasks = JoinSet::new();
-    for (index, password) in passwords.into_iter().enumerate() {
-        let hasher = hasher.clone();
-        tasks.spawn(async move { (index, hasher.hash(password).await) });
-    }
-    let mut hashes = vec![String::new(); tasks.len()];
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        while tasks.len() < hasher.parallelism() {
+            let Some((index, password)) = pending.next() else {
+                break;
+            };
+            let hasher = hasher.clone();
+            tasks.spawn(async move { (index, hasher.hash(password).await) });
+        }
+        let Some(joined) = tasks.join_next().await else {
+            break;
+        };
         let (index, hash) = joined.map_err(HashError::from)?;
         hashes[index] = hash?;
     }

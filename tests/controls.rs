@@ -575,3 +575,103 @@ async fn an_admin_token_guards_every_control_but_health() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn requests_beyond_the_in_flight_limit_are_shed_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(&dir);
+    config.max_in_flight = 1;
+    let server = std::sync::Arc::new(TestServer::start_with(dir, config).await);
+    let auth = server.admin_auth();
+    // A slowed request takes the only place; which of two requests gets it
+    // first is up to the scheduler, so try until the slowed one has it.
+    let mut shed = None;
+    'attempts: for _ in 0..20 {
+        let rule = json!({"path": "/accounts", "delayMs": 2000, "times": 1});
+        admin(&server, Method::POST, "/__admin/faults", Some(rule)).await;
+        let slow = {
+            let (server, auth) = (server.clone(), auth.clone());
+            tokio::spawn(async move { server.get("/accounts", &auth).await.status })
+        };
+        while !slow.is_finished() {
+            let reply = server.get("/users", &auth).await;
+            if reply.status == StatusCode::SERVICE_UNAVAILABLE {
+                shed = Some(reply);
+                assert_eq!(
+                    slow.await.unwrap(),
+                    StatusCode::OK,
+                    "the slowed request completes"
+                );
+                break 'attempts;
+            }
+            assert_eq!(reply.status, StatusCode::OK);
+        }
+        admin(&server, Method::DELETE, "/__admin/faults", None).await;
+    }
+    let shed = shed.expect("a request beyond the limit was shed");
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    assert!(shed.message().contains("overloaded"));
+    assert_eq!(server.get("/users", &auth).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_request_past_the_timeout_is_answered_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(&dir);
+    config.request_timeout = 1;
+    let server = TestServer::start_with(dir, config).await;
+    admin(
+        &server,
+        Method::POST,
+        "/__admin/faults",
+        Some(json!({"path": "/accounts", "delayMs": 1500})),
+    )
+    .await;
+    let reply = server.get("/accounts", &server.admin_auth()).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(reply.header("retry-after"), Some("1"));
+    assert!(reply.message().contains("too long"));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
+    let server = TestServer::start().await;
+    let account = server.default_account().await;
+    for _ in 0..3 {
+        server
+            .get(&format!("/accounts/{account}/users"), &server.admin_auth())
+            .await;
+    }
+    server
+        .get("/accounts/999999/users", &server.admin_auth())
+        .await;
+    let reply = admin(&server, Method::GET, "/__admin/metrics", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply
+        .header("content-type")
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let route = r#"route="/elements/api-v2/accounts/{id}/users""#;
+    assert!(
+        reply.text.contains(&format!(
+            r#"localelements_http_requests_total{{method="GET",{route},status="200"}} 3"#
+        )),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains(&format!(
+            r#"localelements_http_requests_total{{method="GET",{route},status="404"}} 1"#
+        )),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains(&format!(
+            r#"localelements_http_request_duration_seconds_count{{method="GET",{route}}} 4"#
+        )),
+        "{}",
+        reply.text
+    );
+    assert!(reply.text.trim_end().ends_with("# EOF"));
+}

@@ -70,25 +70,9 @@ pub async fn request_envelope(
     async move {
         let started = Instant::now();
         let time = OffsetDateTime::now_utc();
-        let response = if is_admin {
-            match admin_gate(&state, &request) {
-                Err(refusal) => refusal.into_response(),
-                Ok(()) => next.run(request).await,
-            }
-        } else {
-            // Faults act before any handler, even before authentication.
-            match state.faults.fire(&method, &path) {
-                None => next.run(request).await,
-                Some(fault) => {
-                    tokio::time::sleep(fault.delay).await;
-                    match fault.status {
-                        Some(status) => {
-                            ApiError::Other(status, "Injected fault".into()).into_response()
-                        }
-                        None => next.run(request).await,
-                    }
-                }
-            }
+        let response = match admin_gate(&state, &request) {
+            Err(refusal) => refusal.into_response(),
+            Ok(()) => next.run(request).await,
         };
         let mut response = error_shape(response, &id, &method, &path).await;
         if let Ok(value) = HeaderValue::from_str(&id.0) {
@@ -97,6 +81,9 @@ pub async fn request_envelope(
         let elapsed = started.elapsed();
         let status = response.status().as_u16();
         tracing::info!(status, elapsed_us = elapsed.as_micros() as u64, "answered");
+        state
+            .metrics
+            .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
         // The journal is about the emulated API; control traffic stays out.
         if !is_admin {
             let (organization_id, user_id) = caller.0.get().copied().unzip();
@@ -118,13 +105,32 @@ pub async fn request_envelope(
     .await
 }
 
+/// Injected faults (SPEC §7), before any handler and before
+/// authentication. Placed inside the overload layers, so a slowed request
+/// holds its place like a slow one would, and `--request-timeout` applies.
+pub async fn inject_faults(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(fault) = state.faults.fire(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
+    tokio::time::sleep(fault.delay).await;
+    match fault.status {
+        Some(status) => ApiError::Other(status, "Injected fault".into()).into_response(),
+        None => next.run(request).await,
+    }
+}
+
 /// `--admin-token`: every `/__admin` route but the health probe wants
 /// `Authorization: Bearer <token>`, compared in constant time.
 fn admin_gate(state: &AppState, request: &Request) -> Result<(), ApiError> {
     let Some(token) = &state.admin_token else {
         return Ok(());
     };
-    if request.uri().path() == "/__admin/health" {
+    let path = request.uri().path();
+    if !path.starts_with("/__admin") || path == "/__admin/health" {
         return Ok(());
     }
     let given = request

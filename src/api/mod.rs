@@ -6,6 +6,7 @@ pub mod admin;
 pub mod extract;
 pub mod faults;
 pub mod journal;
+pub mod metrics;
 pub mod middleware;
 pub mod org_users;
 pub mod paging;
@@ -13,10 +14,15 @@ pub mod roles;
 pub mod users;
 pub mod wire;
 
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::{BoxError, Router};
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The emulated API's base path.
@@ -38,7 +44,32 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            middleware::inject_faults,
+        ))
+        // Overload: one limit for the whole server (a plain concurrency
+        // limit would be per route), shedding what does not fit at once,
+        // and a deadline per request; both answer 503 with Retry-After.
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::new(state.limits.max_in_flight))
+                .timeout(state.limits.request_timeout),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             middleware::request_envelope,
         ))
         .with_state(state)
+}
+
+/// The answer when the overload layers refuse a request.
+async fn overloaded(error: BoxError) -> Response {
+    if error.is::<tower::timeout::error::Elapsed>() {
+        ApiError::Unavailable("The request took too long; retry shortly".into()).into_response()
+    } else if error.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::Unavailable("The server is overloaded; retry shortly".into()).into_response()
+    } else {
+        ApiError::internal(error).into_response()
+    }
 }

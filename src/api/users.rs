@@ -207,11 +207,7 @@ pub(crate) async fn password_header(
     let hash = users::password_hash(state.store.reader(), row.id)
         .await?
         .ok_or_else(wrong)?;
-    let matches = state
-        .hasher
-        .verify(Password::new(password), hash)
-        .await
-        .map_err(ApiError::internal)?;
+    let matches = state.hasher.verify(Password::new(password), hash).await?;
     if matches {
         Ok(WithSecret::Yes)
     } else {
@@ -293,11 +289,7 @@ async fn create(
         },
         roles: roles.iter().collect(),
     };
-    let hash = state
-        .hasher
-        .hash(password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = state.hasher.hash(password).await?;
     let secret = Secret::generate();
     let today = state.clock.today();
     let mut tx = state.store.begin_write().await?;
@@ -352,13 +344,7 @@ pub(crate) async fn update_user(
         .transpose()?;
     // Hash before taking the write lock: Argon2 takes tens of milliseconds.
     let password_hash = match password {
-        Some(password) => Some(
-            state
-                .hasher
-                .hash(Password::new(password))
-                .await
-                .map_err(ApiError::internal)?,
-        ),
+        Some(password) => Some(state.hasher.hash(Password::new(password)).await?),
         None => None,
     };
     let mut tx = state.store.begin_write().await?;

@@ -4,6 +4,7 @@
 //! blocking pool behind a semaphore sized to the cores: a burst of creates
 //! queues instead of starving the async workers or exhausting memory.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
@@ -40,13 +41,23 @@ pub enum HashError {
     Join(#[from] tokio::task::JoinError),
     #[error("password hasher is shut down")]
     Closed,
+    /// The queue of operations waiting for a core is full.
+    #[error("too many password operations are waiting")]
+    Busy,
 }
+
+/// How many operations may wait for a core before more are refused: a
+/// burst of creates queues for a while (with OWASP parameters each takes
+/// tens of milliseconds) instead of growing without bound.
+const MAX_WAITING_PER_CORE: usize = 64;
 
 /// Hashes and verifies passwords off the async runtime.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    cores: usize,
+    waiting: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -72,7 +83,14 @@ impl PasswordHasher {
         Self {
             params,
             permits: Arc::new(Semaphore::new(cores)),
+            cores,
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// How many hashes run at once (one per core).
+    pub fn parallelism(&self) -> usize {
+        self.cores
     }
 
     fn argon2(&self) -> Argon2<'static> {
@@ -109,11 +127,13 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| HashError::Closed)?;
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_PER_CORE * self.cores {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(HashError::Busy);
+        }
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = permit.map_err(|_| HashError::Closed)?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .in_current_span()
@@ -139,6 +159,38 @@ mod tests {
             .verify(Password::new("nope"), phc)
             .await
             .expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_instead_of_growing() {
+        let hasher = PasswordHasher::new(true);
+        // Hold every core, then fill the queue exactly.
+        let held = hasher
+            .permits
+            .clone()
+            .acquire_many_owned(hasher.cores as u32)
+            .await
+            .expect("permits");
+        let limit = MAX_WAITING_PER_CORE * hasher.cores;
+        let mut queued = tokio::task::JoinSet::new();
+        for _ in 0..limit {
+            let hasher = hasher.clone();
+            queued.spawn(async move { hasher.hash(Password::new("x")).await.map(|_| ()) });
+        }
+        while hasher.waiting.load(Ordering::SeqCst) < limit {
+            tokio::task::yield_now().await;
+        }
+        assert!(matches!(
+            hasher.hash(Password::new("y")).await,
+            Err(HashError::Busy)
+        ));
+        drop(held);
+        while let Some(done) = queued.join_next().await {
+            assert!(
+                done.expect("joined").is_ok(),
+                "queued work completes once cores free up"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,6 @@ fn seed_error(error: SeedError) -> ApiError {
     match error {
         SeedError::Invalid(invalid) => ApiError::bad_request(invalid.to_string()),
         SeedError::Store(store) => store.into(),
-        SeedError::Hash(hash) => ApiError::internal(hash),
+        SeedError::Hash(hash) => hash.into(),
     }
 }

@@ -9,7 +9,9 @@ mod requests;
 mod snapshots;
 mod tenants;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
             get(clock::show).put(clock::fix).delete(clock::release),
         )
         .route("/__admin/explain", get(explain::explain))
+        .route("/__admin/metrics", get(metrics))
         .route("/__admin/snapshots", get(snapshots::list))
         .route(
             "/__admin/snapshots/{name}",
@@ -59,4 +62,15 @@ pub fn router() -> Router<AppState> {
 /// `GET /__admin/health`: the readiness probe.
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
+}
+
+/// `GET /__admin/metrics`: Prometheus text (OpenMetrics 1.0).
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }

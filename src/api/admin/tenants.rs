@@ -92,11 +92,7 @@ pub(super) async fn create(
         None => Password::new(Secret::generate().expose()),
     };
     let admin = NewUser::org_admin(email);
-    let hash = state
-        .hasher
-        .hash(password)
-        .await
-        .map_err(ApiError::internal)?;
+    let hash = state.hasher.hash(password).await?;
     let today = state.clock.today();
     let name = body.name.unwrap_or_else(|| "tenant".to_owned());
     let mut tx = state.store.begin_write().await?;
