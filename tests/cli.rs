@@ -203,7 +203,9 @@ fn log_format_json_writes_one_object_per_line() {
 fn log_format_text_is_the_default() {
     let line = first_log_line(&[], &[]);
     assert!(serde_json::from_str::<Value>(&line).is_err(), "{line}");
-    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains(" WARN localelements: "), "{line}");
+    // Standard error is a pipe here: no colour codes.
+    assert!(!line.contains('\x1b'), "{line}");
     let line = first_log_line(
         &["--log-format", "text"],
         &[("LOCALELEMENTS_LOG_FORMAT", "json")],
