@@ -1,25 +1,23 @@
-//! Command-line flags and their environment variables (SPEC §2).
+//! The server's flags and their environment variables (SPEC §2). The
+//! command line around them (subcommands) is in [`crate::cli`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, ValueEnum};
 
 use crate::store::Database;
 
 pub const DEFAULT_ADMIN_EMAIL: &str = "admin@localelements.test";
+/// Shared with `healthcheck`, which finds the server where it listens.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Every flag has an environment variable of the same meaning; the flag wins.
 /// No `Debug`: the struct holds secrets.
-#[derive(Clone, Parser)]
-#[command(
-    name = "localelements",
-    version,
-    about = "A local stand-in for the Cloud Elements account-users API"
-)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// Address to serve on.
-    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN)]
     pub listen: SocketAddr,
 
     /// SQLite file to keep the state in, or `:memory:` for none.
@@ -71,6 +69,26 @@ pub struct Config {
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
     #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
     pub fast_password_hashing: bool,
+
+    /// Log lines as human-readable text or as one JSON object per line.
+    #[arg(
+        long,
+        env = "LOCALELEMENTS_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How `main` formats log lines on standard error. The server itself does
+/// not read it: logging is set up once per process, by the binary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    /// For log collectors: one object per line with `timestamp`, `level`,
+    /// `target` and `fields`.
+    Json,
 }
 
 impl Config {
@@ -90,6 +108,7 @@ impl Config {
             request_timeout: 30,
             admin_token: None,
             fast_password_hashing: true,
+            log_format: LogFormat::Text,
         }
     }
 }

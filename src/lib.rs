@@ -1,7 +1,7 @@
 //! localelements: a local, stateful stand-in for the Cloud Elements
 //! account-users API.
 //!
-//! `main.rs` only parses configuration and sets up logging; everything else
+//! `main.rs` only parses the command line and sets up logging; everything else
 //! is here, so tests and embedding programs run exactly what ships:
 //! [`api::router`] builds the application from its state, [`serve`] runs it
 //! on a listener until a shutdown future resolves, and [`Server`] does both
@@ -11,9 +11,11 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod ceql;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod healthcheck;
 pub mod seed;
 pub mod state;
 pub mod store;

@@ -1,21 +1,23 @@
-//! The `localelements` binary: configuration, logging, signals. All else
+//! The `localelements` binary: command line, logging, signals. All else
 //! lives in the library.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use localelements::{Config, Server};
+use localelements::cli::{Cli, Command};
+use localelements::config::LogFormat;
+use localelements::{healthcheck, Server};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = Config::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = Cli::parse();
+    if let Some(Command::Healthcheck(args)) = &cli.command {
+        return healthcheck::run(&args.url()).await;
+    }
+    let config = cli.config;
+    init_logging(config.log_format);
     if config.fast_password_hashing {
         tracing::warn!(
             "--fast-password-hashing: passwords are hashed with cheap Argon2id parameters; \
@@ -53,6 +55,23 @@ async fn main() -> ExitCode {
             eprintln!("localelements: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Standard error, at `RUST_LOG`'s level (default `info`).
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        // Colour codes only for a person at a terminal, not in a file or
+        // `docker logs`.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        // The request span (request id, method, route) comes along under
+        // `span` and `spans`, as the text format prefixes it to each line.
+        LogFormat::Json => builder.json().init(),
     }
 }
 
