@@ -98,9 +98,17 @@ impl Server {
         self.address
     }
 
-    /// `http://host:port`
+    /// `http://host:port`; a server listening on every interface (`0.0.0.0`,
+    /// as in a container) is reached on loopback.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let mut address = self.address;
+        if address.ip().is_unspecified() {
+            address.set_ip(match address.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("http://{address}")
     }
 
     /// `http://host:port/elements/api-v2`: what a client uses as base URL.
