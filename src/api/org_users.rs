@@ -4,13 +4,14 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 
 use super::extract::JsonBody;
 use super::paging::ListParams;
 use super::users::{self, list_users, require_manages, user_key};
-use super::wire::{PatchUserBody, UserJson};
+use super::wire::{PatchUserBody, RawJson};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -62,7 +63,7 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(params): Query<ListParams>,
-) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
+) -> Result<(HeaderMap, RawJson), ApiError> {
     let scope = if caller.is_org_admin() {
         UserScope::Organization(caller.organization_id)
     } else if caller.is_admin_of(caller.account_id) {
@@ -79,7 +80,7 @@ async fn show(
     caller: Caller,
     Path(user): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let (row, account) = locate_user(&state, &caller, &user).await?;
     users::show_user(&state, &caller, &account, &UserKey::Id(row.id), &headers).await
 }
@@ -90,7 +91,7 @@ async fn update(
     caller: Caller,
     Path(user): Path<String>,
     JsonBody(body): JsonBody<PatchUserBody>,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let (row, account) = locate_user(&state, &caller, &user).await?;
     require_manages(&caller, &account)?;
     users::update_user(&state, &caller, &account, row.id, body).await

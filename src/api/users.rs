@@ -2,12 +2,13 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 
 use super::extract::{parse_id, JsonBody};
 use super::paging::{ListParams, ListQuery};
-use super::wire::{CreateUserBody, PatchUserBody, RoleRef, UserJson, WithSecret};
+use super::wire::{user_response, CreateUserBody, PatchUserBody, RawJson, RoleRef, WithSecret};
 use crate::auth::Caller;
 use crate::ceql::{self, Scope};
 use crate::domain::password::Password;
@@ -97,7 +98,7 @@ async fn list(
     caller: Caller,
     Path(account_id): Path<String>,
     Query(params): Query<ListParams>,
-) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
+) -> Result<(HeaderMap, RawJson), ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     list_users(&state, UserScope::Account(account.id), params).await
 }
@@ -108,7 +109,7 @@ pub(crate) async fn list_users(
     state: &AppState,
     scope: UserScope,
     params: ListParams,
-) -> Result<(HeaderMap, Json<Vec<UserJson>>), ApiError> {
+) -> Result<(HeaderMap, RawJson), ApiError> {
     let token_scope = match scope {
         UserScope::Account(id) => format!("users:account:{id}"),
         UserScope::Organization(id) => format!("users:organization:{id}"),
@@ -131,11 +132,10 @@ pub(crate) async fn list_users(
     }
     drop(tx);
     let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
-    let body = rows
-        .into_iter()
-        .map(|row| UserJson::new(row, WithSecret::No))
-        .collect();
-    Ok((headers, Json(body)))
+    Ok((
+        headers,
+        RawJson::array(rows.iter().map(|row| row.json.as_str())),
+    ))
 }
 
 /// A path segment naming a user: all digits is an id, anything else an email.
@@ -152,7 +152,7 @@ async fn show(
     caller: Caller,
     Path((account_id, user)): Path<(String, String)>,
     headers: HeaderMap,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let account = visible_account(&state, &caller, &account_id).await?;
     show_user(&state, &caller, &account, &user_key(&user), &headers).await
 }
@@ -166,7 +166,7 @@ pub(crate) async fn show_user(
     account: &AccountRow,
     key: &UserKey,
     headers: &HeaderMap,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let manages = caller.manages_account(account.organization_id, account.id);
     let found = users::find(state.store.reader(), UserScope::Account(account.id), key).await?;
     let row = match found {
@@ -184,7 +184,7 @@ pub(crate) async fn show_user(
         }
     };
     let with_secret = password_header(state, headers, &row).await?;
-    Ok(Json(UserJson::new(row, with_secret)))
+    Ok(user_response(row, with_secret))
 }
 
 /// `Elements-User-Password`: absent, no secret; correct, the secret; wrong,
@@ -266,7 +266,7 @@ async fn create(
     caller: Caller,
     Path(account_id): Path<String>,
     JsonBody(body): JsonBody<CreateUserBody>,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     let first_name = user::required_text("firstName", body.first_name)?;
     let last_name = user::required_text("lastName", body.last_name)?;
@@ -310,7 +310,7 @@ async fn create(
         .await?
         .ok_or_else(|| ApiError::internal("created user vanished inside its transaction"))?;
     tx.commit().await.map_err(ApiError::internal)?;
-    Ok(Json(UserJson::new(row, WithSecret::Yes)))
+    Ok(user_response(row, WithSecret::Yes))
 }
 
 /// `PATCH /accounts/{id}/users/{userId}`
@@ -319,7 +319,7 @@ async fn update(
     caller: Caller,
     Path((account_id, user_id)): Path<(String, String)>,
     JsonBody(body): JsonBody<PatchUserBody>,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     let user_id = parse_id("user id", &user_id)?;
     update_user(&state, &caller, &account, user_id, body).await
@@ -332,7 +332,7 @@ pub(crate) async fn update_user(
     account: &AccountRow,
     user_id: i64,
     body: PatchUserBody,
-) -> Result<Json<UserJson>, ApiError> {
+) -> Result<Response, ApiError> {
     let email = body.email.as_deref().map(Email::parse).transpose()?;
     let first_name = user::non_empty_text("firstName", body.first_name)?;
     let last_name = user::non_empty_text("lastName", body.last_name)?;
@@ -381,7 +381,7 @@ pub(crate) async fn update_user(
         .await?
         .ok_or_else(|| no_user(user_id, account.id))?;
     tx.commit().await.map_err(ApiError::internal)?;
-    Ok(Json(UserJson::new(row, WithSecret::No)))
+    Ok(user_response(row, WithSecret::No))
 }
 
 fn no_user(user_id: i64, account_id: i64) -> ApiError {

@@ -2,6 +2,9 @@
 //! types. A secret reaches a response only through `UserJson::secret`,
 //! which is set only where SPEC §4 says; a password hash never can.
 
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::domain::role::RoleJson;
@@ -49,6 +52,34 @@ pub struct UserJson {
     pub secret: Option<String>,
 }
 
+/// A JSON response from text that is JSON already (the stored user JSON).
+pub struct RawJson(pub String);
+
+impl RawJson {
+    /// `[a,b,…]` from ready JSON values.
+    pub fn array<'a>(items: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut body = String::from("[");
+        for (index, item) in items.into_iter().enumerate() {
+            if index > 0 {
+                body.push(',');
+            }
+            body.push_str(item);
+        }
+        body.push(']');
+        Self(body)
+    }
+}
+
+impl IntoResponse for RawJson {
+    fn into_response(self) -> Response {
+        (
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
 /// Whether a response may carry the user's secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WithSecret {
@@ -87,6 +118,15 @@ impl UserJson {
             street2: row.street2,
             secret: (with_secret == WithSecret::Yes).then_some(row.secret),
         }
+    }
+}
+
+/// One user as a response: the stored JSON, or, where SPEC §4 returns the
+/// secret, the same object rendered with it.
+pub fn user_response(row: UserRow, with_secret: WithSecret) -> Response {
+    match with_secret {
+        WithSecret::No => RawJson(row.json).into_response(),
+        WithSecret::Yes => axum::Json(UserJson::new(row, WithSecret::Yes)).into_response(),
     }
 }
 

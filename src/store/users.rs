@@ -11,7 +11,7 @@ use crate::domain::user::{Address, Email, NewUser};
 /// them: it is read only by `password_hash`, so it cannot reach a response.
 const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.first_name, u.last_name, \
      u.email, u.secret, u.active, u.created_date, u.last_login_date, u.city, u.country, u.phone, \
-     u.postal_code, u.state_province, u.street1, u.street2, \
+     u.postal_code, u.state_province, u.street1, u.street2, u.json, \
      (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 pub const DUPLICATE_EMAIL: &str = "A user with that email already exists in this organization";
@@ -36,7 +36,18 @@ pub struct UserRow {
     pub state_province: Option<String>,
     pub street1: Option<String>,
     pub street2: Option<String>,
+    /// The user's JSON without `secret`, kept current by triggers
+    /// (migration 0003): what reads send as it is.
+    pub json: String,
     roles: Option<String>,
+}
+
+/// What a list needs of each user: its id (for the next-page token) and
+/// its ready JSON.
+#[derive(Debug, Clone, FromRow)]
+pub struct StoredJson {
+    pub id: i64,
+    pub json: String,
 }
 
 impl UserRow {
@@ -197,21 +208,21 @@ pub async fn find<'e>(
     Ok(select.fetch_optional(executor).await?)
 }
 
-/// One page of users in `scope` matching `filter`, ordered by id.
+/// One page of users in `scope` matching `filter`, ordered by id, as JSON.
 pub async fn list(
     conn: &mut SqliteConnection,
     scope: UserScope,
     filter: Option<&Sql>,
     page: PageRequest,
-) -> Result<Vec<UserRow>, StoreError> {
+) -> Result<Vec<StoredJson>, StoreError> {
     let (scope_sql, scope_id) = scope.condition();
-    let mut sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {scope_sql}");
+    let mut sql = format!("SELECT u.id, u.json FROM users u WHERE {scope_sql}");
     push_filter(&mut sql, filter);
     if page.after_id.is_some() {
         sql.push_str(" AND u.id > ?");
     }
     sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?");
-    let mut select = bind_filter(sqlx::query_as::<_, UserRow>(&sql).bind(scope_id), filter);
+    let mut select = bind_filter(sqlx::query_as::<_, StoredJson>(&sql).bind(scope_id), filter);
     if let Some(after_id) = page.after_id {
         select = select.bind(after_id);
     }
