@@ -115,7 +115,7 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
     if let Some(fixture) = &fixture {
         crate::seed::insert(&mut tx, fixture, &today).await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     let mut credentials = existing(state).await?;
     credentials.generated_password = generated_password;
     Ok(credentials)

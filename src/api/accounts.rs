@@ -99,7 +99,7 @@ async fn create(
     let account = accounts::find(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::internal("created account vanished inside its transaction"))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(account.into()))
 }
 
@@ -130,7 +130,7 @@ async fn update(
     let account = accounts::find(&mut *tx, account.id)
         .await?
         .ok_or_else(|| ApiError::internal("an updated account vanished inside its transaction"))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(account.into()))
 }
 
@@ -149,6 +149,6 @@ async fn remove(
     }
     let mut tx = state.store.begin_write().await?;
     accounts::deactivate(&mut tx, account.id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(StatusCode::OK)
 }

@@ -82,7 +82,7 @@ async fn grant(
     users::add_role(&mut tx, row.id, role)
         .await
         .map_err(|_| already())?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(role.to_json()))
 }
 
@@ -104,6 +104,6 @@ async fn revoke(
             row.id
         )));
     }
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(StatusCode::OK)
 }

@@ -45,7 +45,7 @@ pub(crate) async fn visible_account(
     id_text: &str,
 ) -> Result<AccountRow, ApiError> {
     let id = parse_id("account id", id_text)?;
-    let account = accounts::find(state.store.reader(), id)
+    let account = accounts::find_cached(&state.store, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("No account found with id {id}")))?;
     if account.organization_id != caller.organization_id {
@@ -309,7 +309,7 @@ async fn create(
     let row = users::find(&mut *tx, UserScope::Account(account.id), &UserKey::Id(id))
         .await?
         .ok_or_else(|| ApiError::internal("created user vanished inside its transaction"))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(user_response(row, WithSecret::Yes))
 }
 
@@ -380,7 +380,7 @@ pub(crate) async fn update_user(
     let row = users::find(&mut *tx, scope, &UserKey::Id(user_id))
         .await?
         .ok_or_else(|| no_user(user_id, account.id))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(user_response(row, WithSecret::No))
 }
 
@@ -416,6 +416,6 @@ pub(crate) async fn delete_user(
     .await?
     .ok_or_else(|| no_user(user_id, account.id))?;
     users::delete(&mut tx, user_id).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(StatusCode::OK)
 }

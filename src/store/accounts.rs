@@ -3,7 +3,7 @@
 use sqlx::{FromRow, Sqlite};
 
 use super::users::PageRequest;
-use super::{bind_filter, push_filter, StoreError};
+use super::{bind_filter, push_filter, Store, StoreError};
 use crate::ceql::Sql;
 
 const ACCOUNT_COLUMNS: &str =
@@ -19,6 +19,19 @@ pub struct AccountRow {
     pub is_default: bool,
     pub active: bool,
     pub created_date: String,
+}
+
+/// An account by id, as most requests need it (cached until the next write).
+pub async fn find_cached(store: &Store, account_id: i64) -> Result<Option<AccountRow>, StoreError> {
+    let generation = store.generation();
+    if let Some(row) = store.caches.accounts.get(&account_id, generation) {
+        return Ok(Some(row));
+    }
+    let row = find(store.reader(), account_id).await?;
+    if let Some(row) = &row {
+        store.caches.accounts.insert(account_id, generation, row.clone());
+    }
+    Ok(row)
 }
 
 pub async fn find<'e>(

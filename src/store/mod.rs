@@ -8,12 +8,14 @@
 //! database. This module knows nothing about HTTP.
 
 pub mod accounts;
+pub mod cache;
 pub mod organizations;
 pub mod snapshots;
 pub mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,6 +76,28 @@ pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
     snapshots: Arc<SnapshotDir>,
+    /// Counts committed writes; see `generation`.
+    generation: Arc<AtomicU64>,
+    caches: Arc<Caches>,
+}
+
+/// What nearly every request reads; see [`cache`].
+#[derive(Debug)]
+struct Caches {
+    credentials: cache::GenerationCache<[u8; 32], organizations::CredentialRow>,
+    accounts: cache::GenerationCache<i64, accounts::AccountRow>,
+}
+
+/// Entries per cache before it starts over.
+const CACHE_CAPACITY: usize = 10_000;
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            credentials: cache::GenerationCache::new(CACHE_CAPACITY),
+            accounts: cache::GenerationCache::new(CACHE_CAPACITY),
+        }
+    }
 }
 
 /// Where snapshots live: beside a database file, or, for `:memory:`, in a
@@ -108,6 +132,8 @@ impl Store {
                     writer: pool.clone(),
                     reader: pool,
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
+                    generation: Arc::default(),
+                    caches: Arc::default(),
                 })
             }
             Database::File(path) => {
@@ -139,6 +165,8 @@ impl Store {
                     writer,
                     reader,
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
+                    generation: Arc::default(),
+                    caches: Arc::default(),
                 })
             }
         }
@@ -160,8 +188,24 @@ impl Store {
     /// A write transaction that holds the write lock from its first
     /// statement. A deferred transaction that reads and then writes can fail
     /// with "database is locked" instead of waiting; IMMEDIATE cannot.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        Ok(WriteTx {
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            generation: self.generation.clone(),
+        })
+    }
+
+    /// Changes after every committed write (see [`cache`]). A reader that
+    /// takes it before reading, and files what it read under it, can never
+    /// keep data older than the newest commit: the number moves on only
+    /// after a commit, and a read that starts after that sees the commit.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// For writes made outside `begin_write` that change what caches hold.
+    pub(crate) fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// A single write statement outside a transaction.
@@ -172,6 +216,36 @@ impl Store {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+/// A write transaction (`Store::begin_write`): use it as a connection;
+/// `commit` moves the store's generation on, so caches drop what it changed.
+/// Dropped without a commit, it rolls back.
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    generation: Arc<AtomicU64>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 

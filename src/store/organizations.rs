@@ -5,7 +5,7 @@ use sqlx::{FromRow, SqliteConnection};
 
 use super::accounts::{self, NewAccount};
 use super::users::{self, UserRecord};
-use super::StoreError;
+use super::{Store, StoreError};
 use crate::domain::account::{DEFAULT_ACCOUNT_DESCRIPTION, DEFAULT_ACCOUNT_NAME};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::{Secret, SecretDigest};
@@ -326,13 +326,19 @@ pub struct CredentialRow {
     pub roles: Option<String>,
 }
 
-/// Looks the user up by the digest of its secret. The caller still checks
-/// both digests in constant time and the active flags.
+/// Looks the user up by the digest of its secret (cached until the next
+/// write). The caller still checks both digests in constant time and the
+/// active flags.
 pub async fn find_credentials(
-    pool: &sqlx::SqlitePool,
+    store: &Store,
     user_digest: &SecretDigest,
 ) -> Result<Option<CredentialRow>, StoreError> {
-    Ok(sqlx::query_as(
+    let generation = store.generation();
+    let cache = &store.caches.credentials;
+    if let Some(row) = cache.get(&user_digest.0, generation) {
+        return Ok(Some(row));
+    }
+    let row: Option<CredentialRow> = sqlx::query_as(
         "SELECT u.id AS user_id, u.organization_id, u.account_id, u.active AS user_active, \
                 a.active AS account_active, a.is_default AS account_is_default, \
                 u.last_login_date, u.secret_digest AS user_digest, \
@@ -344,6 +350,10 @@ pub async fn find_credentials(
          WHERE u.secret_digest = ?",
     )
     .bind(user_digest.as_bytes())
-    .fetch_optional(pool)
-    .await?)
+    .fetch_optional(store.reader())
+    .await?;
+    if let Some(row) = &row {
+        cache.insert(user_digest.0, generation, row.clone());
+    }
+    Ok(row)
 }

@@ -132,6 +132,7 @@ pub async fn restore(store: &Store, name: &str) -> Result<Option<SnapshotInfo>, 
     let copied = copy_from_attached(&mut conn).await;
     detach(&mut conn).await?;
     copied?;
+    store.bump_generation();
     info(&path, name).map(Some)
 }
 

@@ -2,7 +2,7 @@
 
 use sqlx::{FromRow, Sqlite, SqliteConnection};
 
-use super::{bind_filter, conflict_on_unique, push_filter, StoreError};
+use super::{bind_filter, conflict_on_unique, push_filter, Store, StoreError};
 use crate::ceql::Sql;
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::user::{Address, Email, NewUser};
@@ -345,19 +345,19 @@ pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), Sto
     Ok(())
 }
 
-/// Records that the user authenticated today; a no-op after the first
-/// request of the day, so the hot path does not write.
-pub async fn touch_login(
-    pool: &sqlx::SqlitePool,
-    user_id: i64,
-    today: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
+/// Records that the user authenticated today: a write at most once a day
+/// per user, so the hot path does not write.
+pub async fn touch_login(store: &Store, user_id: i64, today: &str) -> Result<(), StoreError> {
+    let result = sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
         .bind(today)
         .bind(user_id)
         .bind(today)
-        .execute(pool)
+        .execute(store.writer())
         .await?;
+    if result.rows_affected() > 0 {
+        // Cached credentials carry the date they were read with.
+        store.bump_generation();
+    }
     Ok(())
 }
 

@@ -21,7 +21,7 @@ pub(super) async fn load(
     let report = seed::insert(&mut tx, &prepared, &today)
         .await
         .map_err(seed_error)?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(report))
 }
 

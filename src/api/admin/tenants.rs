@@ -109,7 +109,7 @@ pub(super) async fn create(
         },
     )
     .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(TenantJson {
         organization_id: ids.organization_id,
         default_account_id: ids.default_account_id,
@@ -139,7 +139,7 @@ pub(super) async fn reset(
     let ids = organizations::reset(&mut tx, id)
         .await?
         .ok_or_else(|| no_organization(id))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(ids.into()))
 }
 
@@ -159,7 +159,7 @@ pub(super) async fn remove(
     if !organizations::delete(&mut tx, id).await? {
         return Err(no_organization(id));
     }
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(StatusCode::OK)
 }
 
@@ -176,6 +176,6 @@ pub(super) async fn reset_server(
     let ids = organizations::reset(&mut tx, server)
         .await?
         .ok_or_else(|| ApiError::internal("the server organization has no origin"))?;
-    tx.commit().await.map_err(ApiError::internal)?;
+    tx.commit().await?;
     Ok(Json(ids.into()))
 }
