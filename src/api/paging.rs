@@ -156,7 +156,29 @@ impl ListQuery {
         }
     }
 
-    /// Trims the lookahead row and sets the three `Elements-*` headers.
+    /// The three `Elements-*` headers; `next_after` is the last id shown
+    /// when more follow.
+    pub fn headers(
+        &self,
+        total: i64,
+        returned: i64,
+        next_after: Option<i64>,
+        scope: &str,
+        tokens: &PageTokens,
+    ) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(TOTAL_COUNT_HEADER, HeaderValue::from(total));
+        headers.insert(RETURNED_COUNT_HEADER, HeaderValue::from(returned));
+        if let Some(last) = next_after {
+            let token = tokens.issue(&Self::token_query(scope, self.filter.as_deref()), last);
+            if let Ok(value) = HeaderValue::from_str(&token) {
+                headers.insert(NEXT_PAGE_HEADER, value);
+            }
+        }
+        headers
+    }
+
+    /// Trims the lookahead row of a page read as rows, and sets the headers.
     pub fn finish<T>(
         &self,
         mut rows: Vec<T>,
@@ -167,18 +189,8 @@ impl ListQuery {
     ) -> (HeaderMap, Vec<T>) {
         let more = rows.len() as i64 > self.page.limit;
         rows.truncate(self.page.limit as usize);
-        let mut headers = HeaderMap::new();
-        headers.insert(TOTAL_COUNT_HEADER, HeaderValue::from(total));
-        headers.insert(RETURNED_COUNT_HEADER, HeaderValue::from(rows.len()));
-        if let (true, Some(last)) = (more, rows.last()) {
-            let token = tokens.issue(
-                &Self::token_query(scope, self.filter.as_deref()),
-                id_of(last),
-            );
-            if let Ok(value) = HeaderValue::from_str(&token) {
-                headers.insert(NEXT_PAGE_HEADER, value);
-            }
-        }
+        let next_after = rows.last().filter(|_| more).map(&id_of);
+        let headers = self.headers(total, rows.len() as i64, next_after, scope, tokens);
         (headers, rows)
     }
 }

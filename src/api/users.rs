@@ -117,25 +117,35 @@ pub(crate) async fn list_users(
     let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
     let filter = compile_filter(query.filter.as_deref(), Scope::Users)?;
     // One read transaction: the page and its count see the same snapshot.
+    let generation = state.store.generation();
     let mut tx = state
         .store
         .reader()
         .begin()
         .await
         .map_err(ApiError::internal)?;
-    let rows = users::list(&mut tx, scope, filter.as_ref(), query.page_with_lookahead()).await?;
-    let total = users::count(&mut tx, scope, filter.as_ref()).await?;
+    let page = users::list(&mut tx, scope, filter.as_ref(), query.page).await?;
+    let store = &state.store;
+    let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
     // Documented behaviour of the real service: an account with no users
     // at all is 404, while a filter that matches nothing is an empty page.
-    if total == 0 && (filter.is_none() || users::count(&mut tx, scope, None).await? == 0) {
+    if total == 0
+        && (filter.is_none()
+            || users::count_cached(store, &mut tx, generation, scope, None).await? == 0)
+    {
         return Err(ApiError::not_found("No users found"));
     }
     drop(tx);
-    let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
-    Ok((
-        headers,
-        RawJson::array(rows.iter().map(|row| row.json.as_str())),
-    ))
+    let limit = query.page.limit;
+    let next_after = page.last_id.filter(|_| page.more(limit));
+    let headers = query.headers(
+        total,
+        page.returned(limit),
+        next_after,
+        &token_scope,
+        &state.tokens,
+    );
+    Ok((headers, RawJson(page.body)))
 }
 
 /// A path segment naming a user: all digits is an id, anything else an email.

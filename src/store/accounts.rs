@@ -29,7 +29,10 @@ pub async fn find_cached(store: &Store, account_id: i64) -> Result<Option<Accoun
     }
     let row = find(store.reader(), account_id).await?;
     if let Some(row) = &row {
-        store.caches.accounts.insert(account_id, generation, row.clone());
+        store
+            .caches
+            .accounts
+            .insert(account_id, generation, row.clone());
     }
     Ok(row)
 }

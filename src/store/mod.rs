@@ -86,6 +86,8 @@ pub struct Store {
 struct Caches {
     credentials: cache::GenerationCache<[u8; 32], organizations::CredentialRow>,
     accounts: cache::GenerationCache<i64, accounts::AccountRow>,
+    /// User counts by scope and filter.
+    counts: cache::GenerationCache<String, i64>,
 }
 
 /// Entries per cache before it starts over.
@@ -96,6 +98,7 @@ impl Default for Caches {
         Self {
             credentials: cache::GenerationCache::new(CACHE_CAPACITY),
             accounts: cache::GenerationCache::new(CACHE_CAPACITY),
+            counts: cache::GenerationCache::new(CACHE_CAPACITY),
         }
     }
 }

@@ -42,14 +42,6 @@ pub struct UserRow {
     roles: Option<String>,
 }
 
-/// What a list needs of each user: its id (for the next-page token) and
-/// its ready JSON.
-#[derive(Debug, Clone, FromRow)]
-pub struct StoredJson {
-    pub id: i64,
-    pub json: String,
-}
-
 impl UserRow {
     pub fn roles(&self) -> RoleSet {
         RoleSet::from_keys(self.roles.as_deref())
@@ -208,28 +200,61 @@ pub async fn find<'e>(
     Ok(select.fetch_optional(executor).await?)
 }
 
-/// One page of users in `scope` matching `filter`, ordered by id, as JSON.
+/// One page of a user list, as the JSON array to send.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserPage {
+    /// Rows read: up to one more than the page, to learn if more follow.
+    fetched: i64,
+    /// The last id on the page (where a next page starts).
+    pub last_id: Option<i64>,
+    /// `[user,…]`, the stored JSON of each user joined in SQLite itself:
+    /// one row crosses into Rust, not one per user.
+    pub body: String,
+}
+
+impl UserPage {
+    pub fn returned(&self, limit: i64) -> i64 {
+        self.fetched.min(limit)
+    }
+
+    pub fn more(&self, limit: i64) -> bool {
+        self.fetched > limit
+    }
+}
+
+/// One page of users in `scope` matching `filter`, ordered by id.
 pub async fn list(
     conn: &mut SqliteConnection,
     scope: UserScope,
     filter: Option<&Sql>,
     page: PageRequest,
-) -> Result<Vec<StoredJson>, StoreError> {
+) -> Result<UserPage, StoreError> {
     let (scope_sql, scope_id) = scope.condition();
-    let mut sql = format!("SELECT u.id, u.json FROM users u WHERE {scope_sql}");
+    // Fetch one row past the page; number the rows and leave that one out
+    // of the body.
+    let mut sql = format!(
+        "SELECT COUNT(*) AS fetched, MAX(CASE WHEN n <= ? THEN id END) AS last_id, \
+           '[' || COALESCE(group_concat(CASE WHEN n <= ? THEN json END, ',' ORDER BY id), '') || ']' AS body \
+         FROM (SELECT id, json, row_number() OVER (ORDER BY id) AS n FROM ( \
+           SELECT u.id, u.json FROM users u WHERE {scope_sql}"
+    );
     push_filter(&mut sql, filter);
     if page.after_id.is_some() {
         sql.push_str(" AND u.id > ?");
     }
-    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?");
-    let mut select = bind_filter(sqlx::query_as::<_, StoredJson>(&sql).bind(scope_id), filter);
+    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?))");
+    let select = sqlx::query_as::<_, UserPage>(&sql)
+        .bind(page.limit)
+        .bind(page.limit)
+        .bind(scope_id);
+    let mut select = bind_filter(select, filter);
     if let Some(after_id) = page.after_id {
         select = select.bind(after_id);
     }
     Ok(select
-        .bind(page.limit)
+        .bind(page.limit + 1)
         .bind(page.offset)
-        .fetch_all(conn)
+        .fetch_one(conn)
         .await?)
 }
 
@@ -244,6 +269,25 @@ pub async fn count(
     push_filter(&mut sql, filter);
     let query = bind_filter(sqlx::query_as::<_, (i64,)>(&sql).bind(scope_id), filter);
     Ok(query.fetch_one(conn).await?.0)
+}
+
+/// `count`, remembered until the next write: counting thousands of rows
+/// is most of a list's cost, and test suites list far more than they write.
+/// `generation` is the store's, taken before `conn`'s read began.
+pub async fn count_cached(
+    store: &Store,
+    conn: &mut SqliteConnection,
+    generation: u64,
+    scope: UserScope,
+    filter: Option<&Sql>,
+) -> Result<i64, StoreError> {
+    let key = format!("{scope:?}|{:?}", filter.map(|sql| (&sql.text, &sql.params)));
+    if let Some(total) = store.caches.counts.get(&key, generation) {
+        return Ok(total);
+    }
+    let total = count(conn, scope, filter).await?;
+    store.caches.counts.insert(key, generation, total);
+    Ok(total)
 }
 
 /// The stored Argon2id PHC string, for verifying `Elements-User-Password`.
@@ -348,12 +392,13 @@ pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), Sto
 /// Records that the user authenticated today: a write at most once a day
 /// per user, so the hot path does not write.
 pub async fn touch_login(store: &Store, user_id: i64, today: &str) -> Result<(), StoreError> {
-    let result = sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
-        .bind(today)
-        .bind(user_id)
-        .bind(today)
-        .execute(store.writer())
-        .await?;
+    let result =
+        sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
+            .bind(today)
+            .bind(user_id)
+            .bind(today)
+            .execute(store.writer())
+            .await?;
     if result.rows_affected() > 0 {
         // Cached credentials carry the date they were read with.
         store.bump_generation();
