@@ -2,7 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
@@ -136,12 +136,10 @@ pub(crate) async fn list_users(
         return Err(ApiError::not_found("No users found"));
     }
     drop(tx);
-    let limit = query.page.limit;
-    let next_after = page.last_id.filter(|_| page.more(limit));
     let headers = query.headers(
         total,
-        page.returned(limit),
-        next_after,
+        page.returned,
+        page.next_after,
         &token_scope,
         &state.tokens,
     );
@@ -167,9 +165,7 @@ async fn show(
     show_user(&state, &caller, &account, &user_key(&user), &headers).await
 }
 
-/// One user of `account` as the caller may see it: a manager of the account
-/// sees anyone in it; anyone else only themselves, and learns nothing about
-/// whether any other record exists.
+/// One user of `account`, as the caller may see it (see `visible`).
 pub(crate) async fn show_user(
     state: &AppState,
     caller: &Caller,
@@ -177,24 +173,44 @@ pub(crate) async fn show_user(
     key: &UserKey,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
+    let scope = UserScope::Account(account.id);
+    if !headers.contains_key(USER_PASSWORD_HEADER) {
+        // The common read: the stored JSON, no secret, no password check.
+        let found = users::find_json_cached(&state.store, scope, key).await?;
+        let user = visible(caller, account, key, found, |user| user.id)?;
+        return Ok(RawJson(user.json).into_response());
+    }
+    let found = users::find(state.store.reader(), scope, key).await?;
+    let row = visible(caller, account, key, found, |row| row.id)?;
+    let with_secret = password_header(state, headers, &row).await?;
+    Ok(user_response(row, with_secret))
+}
+
+/// SPEC §3 for reading one user: a manager of the account sees anyone in
+/// it; anyone else only themselves, and learns nothing about whether any
+/// other record exists.
+fn visible<T>(
+    caller: &Caller,
+    account: &AccountRow,
+    key: &UserKey,
+    found: Option<T>,
+    id_of: impl Fn(&T) -> i64,
+) -> Result<T, ApiError> {
     let manages = caller.manages_account(account.organization_id, account.id);
-    let found = users::find(state.store.reader(), UserScope::Account(account.id), key).await?;
-    let row = match found {
-        Some(row) if manages || row.id == caller.user_id => row,
-        _ if !manages => return Err(forbidden_account(account.id)),
+    match found {
+        Some(user) if manages || id_of(&user) == caller.user_id => Ok(user),
+        _ if !manages => Err(forbidden_account(account.id)),
         _ => {
             let shown = match key {
                 UserKey::Id(id) => id.to_string(),
                 UserKey::Email(email) => email.clone(),
             };
-            return Err(ApiError::not_found(format!(
+            Err(ApiError::not_found(format!(
                 "No user '{shown}' found in account {}",
                 account.id
-            )));
+            )))
         }
-    };
-    let with_secret = password_header(state, headers, &row).await?;
-    Ok(user_response(row, with_secret))
+    }
 }
 
 /// `Elements-User-Password`: absent, no secret; correct, the secret; wrong,

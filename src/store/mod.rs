@@ -88,6 +88,8 @@ struct Caches {
     accounts: cache::GenerationCache<i64, accounts::AccountRow>,
     /// User counts by scope and filter.
     counts: cache::GenerationCache<String, i64>,
+    /// Single users by scope and id or email.
+    users: cache::GenerationCache<String, users::StoredUser>,
 }
 
 /// Entries per cache before it starts over.
@@ -99,6 +101,7 @@ impl Default for Caches {
             credentials: cache::GenerationCache::new(CACHE_CAPACITY),
             accounts: cache::GenerationCache::new(CACHE_CAPACITY),
             counts: cache::GenerationCache::new(CACHE_CAPACITY),
+            users: cache::GenerationCache::new(CACHE_CAPACITY),
         }
     }
 }

@@ -201,25 +201,57 @@ pub async fn find<'e>(
 }
 
 /// One page of a user list, as the JSON array to send.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserPage {
-    /// Rows read: up to one more than the page, to learn if more follow.
-    fetched: i64,
-    /// The last id on the page (where a next page starts).
-    pub last_id: Option<i64>,
-    /// `[user,…]`, the stored JSON of each user joined in SQLite itself:
-    /// one row crosses into Rust, not one per user.
+    /// How many users are on the page.
+    pub returned: i64,
+    /// The last id on the page, when more users follow it.
+    pub next_after: Option<i64>,
+    /// `[user,…]`: the stored JSON of each user, joined in SQLite itself so
+    /// that one row crosses into Rust, not one per user.
     pub body: String,
 }
 
-impl UserPage {
-    pub fn returned(&self, limit: i64) -> i64 {
-        self.fetched.min(limit)
-    }
+/// A user's id and stored JSON: all that a plain read needs.
+#[derive(Debug, Clone, FromRow)]
+pub struct StoredUser {
+    pub id: i64,
+    pub json: String,
+}
 
-    pub fn more(&self, limit: i64) -> bool {
-        self.fetched > limit
+/// A user by id or email in `scope`, as stored JSON; remembered until the
+/// next write, since test suites read the same users again and again.
+pub async fn find_json_cached(
+    store: &Store,
+    scope: UserScope,
+    key: &UserKey,
+) -> Result<Option<StoredUser>, StoreError> {
+    let generation = store.generation();
+    let (key_sql, cache_key) = match key {
+        UserKey::Id(id) => ("u.id = ?", format!("{scope:?}|id|{id}")),
+        UserKey::Email(email) => (
+            "u.email_lower = ?",
+            format!("{scope:?}|email|{}", Email::normalize(email)),
+        ),
+    };
+    if let Some(user) = store.caches.users.get(&cache_key, generation) {
+        return Ok(Some(user));
     }
+    let (scope_sql, scope_id) = scope.condition();
+    let sql = format!("SELECT u.id, u.json FROM users u WHERE {scope_sql} AND {key_sql}");
+    let select = sqlx::query_as::<_, StoredUser>(&sql).bind(scope_id);
+    let select = match key {
+        UserKey::Id(id) => select.bind(*id),
+        UserKey::Email(email) => select.bind(Email::normalize(email)),
+    };
+    let user = select.fetch_optional(store.reader()).await?;
+    if let Some(user) = &user {
+        store
+            .caches
+            .users
+            .insert(cache_key, generation, user.clone());
+    }
+    Ok(user)
 }
 
 /// One page of users in `scope` matching `filter`, ordered by id.
@@ -230,32 +262,50 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<UserPage, StoreError> {
     let (scope_sql, scope_id) = scope.condition();
-    // Fetch one row past the page; number the rows and leave that one out
-    // of the body.
+    let mut matching = format!("FROM users u WHERE {scope_sql}");
+    push_filter(&mut matching, filter);
+    // The aggregate takes the rows in the order the limited subquery yields
+    // them (by id); an ORDER BY inside group_concat would sort the page a
+    // second time through a temporary b-tree, which costs more than the
+    // query itself. `tests/users.rs` checks the order.
     let mut sql = format!(
-        "SELECT COUNT(*) AS fetched, MAX(CASE WHEN n <= ? THEN id END) AS last_id, \
-           '[' || COALESCE(group_concat(CASE WHEN n <= ? THEN json END, ',' ORDER BY id), '') || ']' AS body \
-         FROM (SELECT id, json, row_number() OVER (ORDER BY id) AS n FROM ( \
-           SELECT u.id, u.json FROM users u WHERE {scope_sql}"
+        "SELECT COUNT(*), MAX(id), '[' || COALESCE(group_concat(json, ','), '') || ']' \
+         FROM (SELECT u.id, u.json {matching}"
     );
-    push_filter(&mut sql, filter);
     if page.after_id.is_some() {
         sql.push_str(" AND u.id > ?");
     }
-    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?))");
-    let select = sqlx::query_as::<_, UserPage>(&sql)
-        .bind(page.limit)
-        .bind(page.limit)
-        .bind(scope_id);
-    let mut select = bind_filter(select, filter);
+    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?)");
+    let mut select = bind_filter(
+        sqlx::query_as::<_, (i64, Option<i64>, String)>(&sql).bind(scope_id),
+        filter,
+    );
     if let Some(after_id) = page.after_id {
         select = select.bind(after_id);
     }
-    Ok(select
-        .bind(page.limit + 1)
+    let (returned, last_id, body) = select
+        .bind(page.limit)
         .bind(page.offset)
-        .fetch_one(conn)
-        .await?)
+        .fetch_one(&mut *conn)
+        .await?;
+    // Only a full page can have more after it: one index probe says.
+    let next_after = match last_id {
+        Some(last_id) if returned == page.limit => {
+            let sql = format!("SELECT EXISTS (SELECT 1 {matching} AND u.id > ?)");
+            let more = bind_filter(sqlx::query_as::<_, (bool,)>(&sql).bind(scope_id), filter)
+                .bind(last_id)
+                .fetch_one(conn)
+                .await?
+                .0;
+            more.then_some(last_id)
+        }
+        _ => None,
+    };
+    Ok(UserPage {
+        returned,
+        next_after,
+        body,
+    })
 }
 
 /// How many users in `scope` match `filter`.
