@@ -6,6 +6,7 @@
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use tokio::task::JoinSet;
+use utoipa::ToSchema;
 
 use crate::domain::fixture::{self, FixtureError, PlannedOrganization};
 use crate::domain::password::{HashError, PasswordHasher};
@@ -58,12 +59,12 @@ pub async fn prepare(bytes: &[u8], hasher: &PasswordHasher) -> Result<Prepared, 
 }
 
 /// What was created: every id and secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SeedReport {
     pub organizations: Vec<SeededOrganization>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededOrganization {
     pub id: i64,
@@ -72,7 +73,7 @@ pub struct SeededOrganization {
     pub accounts: Vec<SeededAccount>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededAccount {
     pub id: i64,
@@ -81,7 +82,7 @@ pub struct SeededAccount {
     pub users: Vec<SeededUser>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededUser {
     pub id: i64,

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod extract;
 pub mod middleware;
+pub mod openapi;
 pub mod org_users;
 pub mod paging;
 pub mod roles;

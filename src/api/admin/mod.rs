@@ -1,14 +1,15 @@
 //! `/__admin`: the stand-in's own controls (SPEC §7), not part of the
 //! emulated API.
 
-mod fixtures;
-mod tenants;
+pub(crate) mod fixtures;
+pub(crate) mod tenants;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::api::openapi;
 use crate::state::AppState;
 
 /// The body limit of `POST /__admin/seed`.
@@ -26,9 +27,12 @@ pub fn router() -> Router<AppState> {
         .route("/__admin/organizations", post(tenants::create))
         .route("/__admin/organizations/{id}", delete(tenants::remove))
         .route("/__admin/organizations/{id}/reset", post(tenants::reset))
+        .route("/__admin/openapi.json", get(openapi::serve))
 }
 
 /// `GET /__admin/health`: the readiness probe.
+#[utoipa::path(get, path = "/__admin/health", operation_id = "adminHealth", tag = "admin",
+    summary = "Readiness probe", responses((status = 200, description = "The server is ready", body = openapi::Health)))]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
