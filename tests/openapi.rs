@@ -158,8 +158,23 @@ async fn the_document_describes_the_envelope_of_every_answer() {
     assert_eq!(scheme["name"], "Authorization");
     assert!(document.get("security").is_none(), "no global security");
 
+    let operation_ids: BTreeSet<String> = operations(&document)
+        .into_iter()
+        .map(|(_, _, operation)| operation["operationId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(operation_ids.len(), ROUTES.len(), "unique operationIds");
+
     for (path, method, operation) in operations(&document) {
         let what = format!("{method} {path}");
+        for (status, response) in operation["responses"].as_object().unwrap() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str().unwrap_or_default();
+                assert!(
+                    operation_ids.contains(target),
+                    "{what} {status}: link {name} to {target:?}"
+                );
+            }
+        }
         if path.starts_with("/elements/api-v2/") {
             assert_eq!(
                 operation["security"],

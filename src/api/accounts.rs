@@ -121,7 +121,13 @@ async fn show(
     description = "Org-admins only; anyone else gets 401. Answers 200 with the new account.",
     request_body(content = CreateAccountBody, description = "The new account", content_type = "application/json"),
     responses(
-        (status = 200, description = "The new account", body = AccountJson),
+        (status = 200, description = "The new account", body = AccountJson, links(
+            ("GetAccount" = (operation_id = "getAccount", parameters(("id" = "$response.body#/id")))),
+            ("UpdateAccount" = (operation_id = "updateAccount", parameters(("id" = "$response.body#/id")))),
+            ("DeleteAccount" = (operation_id = "deleteAccount", parameters(("id" = "$response.body#/id")))),
+            ("ListUsers" = (operation_id = "listAccountUsers", parameters(("id" = "$response.body#/id")))),
+            ("CreateUser" = (operation_id = "createAccountUser", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 400, description = "A body that is not a JSON object, or a missing or blank `name`", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
         (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),

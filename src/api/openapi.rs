@@ -11,7 +11,6 @@
 //! internal fault, and the `Authorization` security scheme.
 
 use axum::Json;
-use serde::Serialize;
 use serde_json::Value;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -191,8 +190,8 @@ fn internal_error() -> Response {
         .build()
 }
 
-/// The body of `GET /__admin/health`.
-#[derive(Serialize, ToSchema)]
+/// The body of `GET /__admin/health` (which builds it with `json!`).
+#[derive(ToSchema)]
 pub struct Health {
     /// Always `ok`.
     #[schema(schema_with = ok)]
@@ -208,7 +207,8 @@ fn ok() -> Object {
 }
 
 /// The document as served: the derived one, with the headers that are
-/// always present marked `required` (utoipa's `Header` has no such field).
+/// always present marked `required` (utoipa's `Header` has no such field)
+/// and the links' field names as OpenAPI spells them.
 pub fn document() -> Value {
     let mut document = serde_json::to_value(ApiDoc::openapi())
         .unwrap_or_else(|error| unreachable!("an OpenAPI document serializes: {error}"));
@@ -226,17 +226,40 @@ pub fn document() -> Value {
             .into_iter()
             .flat_map(|responses| responses.values_mut());
         for response in responses {
-            let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) else {
-                continue;
-            };
-            for name in REQUIRED_HEADERS {
-                if let Some(Value::Object(header)) = headers.get_mut(name) {
-                    header.insert("required".to_owned(), Value::Bool(true));
+            if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
+                for name in REQUIRED_HEADERS {
+                    if let Some(Value::Object(header)) = headers.get_mut(name) {
+                        header.insert("required".to_owned(), Value::Bool(true));
+                    }
                 }
+            }
+            let links = response
+                .get_mut("links")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|links| links.values_mut())
+                .filter_map(Value::as_object_mut);
+            for link in links {
+                camel_case_link_fields(link);
             }
         }
     }
     document
+}
+
+/// utoipa 5 writes a Link object's fields in snake case (`operation_id`);
+/// OpenAPI names them `operationId`, `operationRef`, `requestBody` (fixed
+/// only in utoipa 6).
+fn camel_case_link_fields(link: &mut serde_json::Map<String, Value>) {
+    for (snake, camel) in [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ] {
+        if let Some(value) = link.remove(snake) {
+            link.insert(camel.to_owned(), value);
+        }
+    }
 }
 
 /// `GET /__admin/openapi.json`

@@ -316,7 +316,17 @@ fn check_grants(
     params(("id" = i64, Path, description = "The account id", minimum = 0)),
     request_body(content = CreateUserBody, description = "The new user", content_type = "application/json"),
     responses(
-        (status = 200, description = "The new user, with its `secret`", body = UserJson),
+        (status = 200, description = "The new user, with its `secret`", body = UserJson, links(
+            ("GetUser" = (operation_id = "getAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("UpdateUser" = (operation_id = "updateAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("DeleteUser" = (operation_id = "deleteAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("GetUserInOrganization" = (operation_id = "getUser", parameters(("user" = "$response.body#/id")))),
+            ("UpdateUserInOrganization" = (operation_id = "updateUser", parameters(("user" = "$response.body#/id")))),
+            ("DeleteUserInOrganization" = (operation_id = "deleteUser", parameters(("user" = "$response.body#/id")))),
+            ("ListRoles" = (operation_id = "listUserRoles", parameters(("user" = "$response.body#/id")))),
+            ("GrantRole" = (operation_id = "grantUserRole", parameters(("user" = "$response.body#/id")))),
+            ("RevokeRole" = (operation_id = "revokeUserRole", parameters(("user" = "$response.body#/id")))),
+        )),
         (status = 400, description = "A body that is not a JSON object, a missing or blank required field, a bad email, an unknown role key, or an account id that is not a number", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
         (status = 403, description = "The caller may not manage the account's users, or may not grant one of the roles", body = ErrorBody),

@@ -218,12 +218,16 @@ pub struct CreateUserBody {
 #[schema(as = PatchUser, example = json!({"firstName": "New", "city": "Denver"}))]
 pub struct PatchUserBody {
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub first_name: Option<String>,
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub last_name: Option<String>,
     /// Unique in the organization (409); 1 to 254 characters, no whitespace.
+    #[schema(min_length = 1, max_length = 254, pattern = r"^\S+$")]
     pub email: Option<String>,
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub password: Option<String>,
     /// `false` deactivates the user: its secret stops working at once.
     pub active: Option<bool>,
@@ -288,6 +292,7 @@ pub struct CreateAccountBody {
 #[schema(as = PatchAccount)]
 pub struct PatchAccountBody {
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "present")]

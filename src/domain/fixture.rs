@@ -50,9 +50,11 @@ pub struct FixtureFile {
 #[schema(as = FixtureOrganization)]
 pub struct OrganizationFixture {
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     /// The Organization secret (generated when omitted): non-empty, without
     /// whitespace or commas, unique on the server.
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub secret: Option<String>,
     #[serde(default)]
     pub accounts: Vec<AccountFixture>,
@@ -64,6 +66,7 @@ pub struct OrganizationFixture {
 #[schema(as = FixtureAccount)]
 pub struct AccountFixture {
     /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     pub description: Option<String>,
     /// Unique in the organization.
@@ -81,19 +84,27 @@ pub struct AccountFixture {
 #[schema(as = FixtureUser)]
 pub struct UserFixture {
     /// Not blank.
-    #[schema(required = true, nullable = false)]
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub first_name: Option<String>,
     /// Not blank.
-    #[schema(required = true, nullable = false)]
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub last_name: Option<String>,
     /// Unique in the organization, case-insensitively; 1 to 254
     /// characters without whitespace.
-    #[schema(required = true, nullable = false)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^\S+$"
+    )]
     pub email: Option<String>,
     /// Not empty; generated when omitted.
+    #[schema(min_length = 1)]
     pub password: Option<String>,
     /// The User secret (generated when omitted): non-empty, without
     /// whitespace or commas, unique on the server.
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub secret: Option<String>,
     /// `sys-admin` cannot be granted; `org-admin` and `org` only in the
     /// default account, whose users get `org` anyway.

@@ -18,6 +18,7 @@ pub const MAX_FIXTURE_BYTES: usize = 64 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/__admin/health", get(health))
+        .route("/__admin/openapi.json", get(openapi::serve))
         // Fixtures of thousands of users are larger than the API's 1 MiB.
         .route(
             "/__admin/seed",
@@ -27,7 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/__admin/organizations", post(tenants::create))
         .route("/__admin/organizations/{id}", delete(tenants::remove))
         .route("/__admin/organizations/{id}/reset", post(tenants::reset))
-        .route("/__admin/openapi.json", get(openapi::serve))
 }
 
 /// `GET /__admin/health`: the readiness probe.

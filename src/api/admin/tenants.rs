@@ -28,13 +28,18 @@ pub struct CreateTenantBody {
     pub name: Option<String>,
     /// Generated when omitted; non-empty, without whitespace or commas, and
     /// unique on the server (409).
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub org_secret: Option<String>,
     /// Generated when omitted; non-empty, without whitespace or commas, and
     /// unique on the server (409).
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub user_secret: Option<String>,
-    /// Default `admin@localelements.test`.
+    /// Default `admin@localelements.test`; 1 to 254 characters without
+    /// whitespace.
+    #[schema(min_length = 1, max_length = 254, pattern = r"^\S+$")]
     pub admin_email: Option<String>,
     /// Not empty; generated (and not shown) when omitted.
+    #[schema(min_length = 1)]
     pub admin_password: Option<String>,
 }
 
@@ -94,7 +99,10 @@ fn chosen_secret(field: &str, given: Option<&str>) -> Result<Secret, ApiError> {
     description = "A fresh organization with its default account and org-admin. The body is optional: empty (or all whitespace) is the same as `{}`, and its Content-Type is not checked.",
     request_body(content = Option<CreateTenantBody>, description = "Optional settings of the tenant", content_type = "application/json"),
     responses(
-        (status = 200, description = "The tenant's ids and credentials", body = TenantJson),
+        (status = 200, description = "The tenant's ids and credentials", body = TenantJson, links(
+            ("ResetOrganization" = (operation_id = "adminResetOrganization", parameters(("id" = "$response.body#/organizationId")))),
+            ("DeleteOrganization" = (operation_id = "adminDeleteOrganization", parameters(("id" = "$response.body#/organizationId")))),
+        )),
         (status = 400, description = "A body that is not a JSON object, or a bad secret, email or password", body = ErrorBody),
         (status = 409, description = "A given secret is already in use", body = ErrorBody),
         (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
