@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::SqliteConnection;
 use tokio::task::JoinSet;
+use utoipa::ToSchema;
 
 use crate::domain::fixture::{self, FixtureError, PlannedOrganization};
 use crate::domain::password::{HashError, Password, PasswordHasher};
@@ -86,12 +87,12 @@ pub async fn prepare(bytes: &[u8], hasher: &PasswordHasher) -> Result<Prepared, 
 }
 
 /// What was created: every id and secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SeedReport {
     pub organizations: Vec<SeededOrganization>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededOrganization {
     pub id: i64,
@@ -100,7 +101,7 @@ pub struct SeededOrganization {
     pub accounts: Vec<SeededAccount>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededAccount {
     pub id: i64,
@@ -109,7 +110,7 @@ pub struct SeededAccount {
     pub users: Vec<SeededUser>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SeededUser {
     pub id: i64,

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::extract::JsonBody;
+use super::middleware::ErrorBody;
 use super::paging::{ListParams, ListQuery};
 use super::users::{compile_filter, visible_account};
 use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
@@ -32,6 +33,25 @@ fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
 }
 
 /// `GET /accounts`: the default account first, then by id.
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/accounts",
+    operation_id = "listAccounts",
+    tag = "accounts",
+    summary = "List the organization's accounts",
+    description = "Org-admins only; anyone else gets 401, as on the real service. The default account first, then by id; paged as the user lists, and `where` is over the account fields.",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of accounts", body = Vec<AccountJson>, headers(
+            ("Elements-Total-Count" = i64, description = "How many accounts match `where` in all pages"),
+            ("Elements-Returned-Count" = i64, description = "How many accounts are in this answer"),
+            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
+        )),
+        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,6 +84,23 @@ async fn list(
 }
 
 /// `GET /accounts/{id}`
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/accounts/{id}",
+    operation_id = "getAccount",
+    tag = "accounts",
+    summary = "Get one account",
+    description = "Org-admins only; anyone else gets 401. A deleted (deactivated) account stays readable.",
+    params(("id" = i64, Path, description = "The account id", minimum = 0)),
+    responses(
+        (status = 200, description = "The account", body = AccountJson),
+        (status = 400, description = "An account id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        (status = 403, description = "The account belongs to another organization", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,6 +112,30 @@ async fn show(
 }
 
 /// `POST /accounts`: a new customer account; a duplicate `externalId` is 409.
+#[utoipa::path(
+    post,
+    path = "/elements/api-v2/accounts",
+    operation_id = "createAccount",
+    tag = "accounts",
+    summary = "Create a customer account",
+    description = "Org-admins only; anyone else gets 401. Answers 200 with the new account.",
+    request_body(content = CreateAccountBody, description = "The new account", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The new account", body = AccountJson, links(
+            ("GetAccount" = (operation_id = "getAccount", parameters(("id" = "$response.body#/id")))),
+            ("UpdateAccount" = (operation_id = "updateAccount", parameters(("id" = "$response.body#/id")))),
+            ("DeleteAccount" = (operation_id = "deleteAccount", parameters(("id" = "$response.body#/id")))),
+            ("ListUsers" = (operation_id = "listAccountUsers", parameters(("id" = "$response.body#/id")))),
+            ("CreateUser" = (operation_id = "createAccountUser", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 400, description = "A body that is not a JSON object, or a missing or blank `name`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -105,6 +166,27 @@ async fn create(
 
 /// `PATCH /accounts/{id}`: name, description, externalId (409 if taken),
 /// active. The default account cannot be deactivated.
+#[utoipa::path(
+    patch,
+    path = "/elements/api-v2/accounts/{id}",
+    operation_id = "updateAccount",
+    tag = "accounts",
+    summary = "Update an account",
+    description = "Org-admins only; anyone else gets 401.",
+    params(("id" = i64, Path, description = "The account id", minimum = 0)),
+    request_body(content = PatchAccountBody, description = "The fields to change", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated account", body = AccountJson),
+        (status = 400, description = "A body that is not a JSON object, a blank `name`, or an account id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        (status = 403, description = "The account belongs to another organization, or is the default account and `active` is `false`", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -137,6 +219,23 @@ async fn update(
 /// `DELETE /accounts/{id}`: deactivates the account and its users (their
 /// secrets stop working at once); the account stays readable. 200 with an
 /// empty body; the default account cannot be deleted.
+#[utoipa::path(
+    delete,
+    path = "/elements/api-v2/accounts/{id}",
+    operation_id = "deleteAccount",
+    tag = "accounts",
+    summary = "Delete (deactivate) an account",
+    description = "Org-admins only; anyone else gets 401. Deactivates the account and its users, whose secrets stop working at once; the account stays readable.",
+    params(("id" = i64, Path, description = "The account id", minimum = 0)),
+    responses(
+        (status = 200, description = "Deactivated; the body is empty"),
+        (status = 400, description = "An account id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        (status = 403, description = "The account belongs to another organization, or is the default account", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,

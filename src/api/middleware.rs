@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use serde::Serialize;
 use tracing::Instrument;
+use utoipa::ToSchema;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -40,11 +41,19 @@ impl RequestId {
     }
 }
 
-#[derive(Serialize)]
+/// The SPEC §6 error body of every 4xx and 5xx answer, including the ones
+/// no operation lists: 404 for an unknown path, 405 for a method a path
+/// does not serve.
+#[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
-    request_id: &'a str,
-    message: &'a str,
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// The request's id, as in its `Elements-Request-Id` header.
+    #[schema(value_type = String, pattern = "^[0-9a-f]{24}$", example = "5f0c2b9e8d7a6c5b4a392817")]
+    pub request_id: &'a str,
+    /// What went wrong; `Internal error` for a 500.
+    #[schema(value_type = String)]
+    pub message: &'a str,
 }
 
 pub async fn request_envelope(

@@ -8,6 +8,7 @@ pub mod faults;
 pub mod journal;
 pub mod metrics;
 pub mod middleware;
+pub mod openapi;
 pub mod org_users;
 pub mod paging;
 pub mod roles;

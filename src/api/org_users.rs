@@ -9,9 +9,10 @@ use axum::routing::get;
 use axum::Router;
 
 use super::extract::JsonBody;
+use super::middleware::ErrorBody;
 use super::paging::ListParams;
 use super::users::{self, list_users, require_manages, user_key};
-use super::wire::{PatchUserBody, RawJson};
+use super::wire::{PatchUserBody, RawJson, UserJson};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -59,6 +60,26 @@ pub(crate) async fn locate_user(
 
 /// `GET /users`: an org-admin sees the whole organization, an admin their
 /// own account; anyone else may not list.
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/users",
+    operation_id = "listUsers",
+    tag = "organization users",
+    summary = "List the users of the caller's organization",
+    description = "An org-admin sees every user of the organization, an admin the users of their own account; ordered by id ascending, paged as `GET /accounts/{id}/users`.",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of users, without secrets", body = Vec<UserJson>, headers(
+            ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
+            ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
+            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
+        )),
+        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The caller is not an administrator", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,6 +96,26 @@ async fn list(
 }
 
 /// `GET /users/{emailOrId}` (with `Elements-User-Password` as in SPEC §4.2).
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/users/{user}",
+    operation_id = "getUser",
+    tag = "organization users",
+    summary = "Get one user of the organization, by id or email",
+    description = "A manager of the user's account sees the user; anyone else only themselves.",
+    params(
+        ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
+        ("Elements-User-Password" = Option<String>, Header, nullable = false, description = "That user's password: when correct the answer includes `secret`; when wrong the answer is 401"),
+    ),
+    responses(
+        (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
+        (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization, or the caller may not see them", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -86,6 +127,27 @@ async fn show(
 }
 
 /// `PATCH /users/{id}`
+#[utoipa::path(
+    patch,
+    path = "/elements/api-v2/users/{user}",
+    operation_id = "updateUser",
+    tag = "organization users",
+    summary = "Update a user of the organization",
+    description = "As `PATCH /accounts/{id}/users/{userId}`, for the user's own account.",
+    params(("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively")),
+    request_body(content = PatchUserBody, description = "The fields to change", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated user, without its secret", body = UserJson),
+        (status = 400, description = "A body that is not a JSON object, a blank field, a bad email or an unknown role key", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization, the caller may not manage the user's account or grant or revoke one of the roles, or tried to change their own roles", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "The email is already taken in the organization", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,6 +160,23 @@ async fn update(
 }
 
 /// `DELETE /users/{id}`: 200 with an empty body.
+#[utoipa::path(
+    delete,
+    path = "/elements/api-v2/users/{user}",
+    operation_id = "deleteUser",
+    tag = "organization users",
+    summary = "Delete a user of the organization",
+    description = "Permanent; the user's secret stops working at once.",
+    params(("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively")),
+    responses(
+        (status = 200, description = "Deleted; the body is empty"),
+        (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization, or the caller may not manage the user's account", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -14,6 +14,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::Sha256;
+use utoipa::IntoParams;
 
 use crate::error::ApiError;
 use crate::store::users::PageRequest;
@@ -29,14 +30,30 @@ pub const NEXT_PAGE_HEADER: &str = "elements-next-page-token";
 const MAC_BYTES: usize = 16;
 
 /// The query string of a list endpoint, as text; parsed by `ListQuery::parse`
-/// so every bad value gets a message naming it.
-#[derive(Debug, Default, Deserialize)]
+/// so every bad value gets a message naming it (400). The documented types
+/// are what `parse` accepts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// A CEQL expression: a SQL `WHERE` clause without the keyword, e.g.
+    /// `active = true AND email LIKE '%@acme.test'`. At most 4096 bytes,
+    /// 64 levels of nesting and 1000 values in an `IN` list; anything it
+    /// cannot parse, or a value that does not fit its field, is 400. An
+    /// empty or blank value is no filter.
     #[serde(rename = "where")]
+    #[param(max_length = 4096, example = "active = true")]
     pub filter: Option<String>,
+    /// How many matches to skip (default 0; an empty value is the default).
+    /// Ignored beside `nextPage`.
+    #[param(value_type = Option<i64>, minimum = 0, example = 0)]
     pub offset: Option<String>,
+    /// How many to return (default 200; an empty value is the default).
     #[serde(rename = "pageSize")]
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 5000, example = 100)]
     pub page_size: Option<String>,
+    /// An `Elements-Next-Page-Token` from an earlier answer to the same
+    /// query (same path, caller and `where`); a token that is forged or
+    /// belongs to another query is 400. An empty value is no token.
     #[serde(rename = "nextPage")]
     pub next_page: Option<String>,
 }

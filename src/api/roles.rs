@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 
+use super::middleware::ErrorBody;
 use super::org_users::locate_user;
 use super::users::require_manages;
 use crate::auth::Caller;
@@ -24,6 +25,22 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /users/{id}/roles`: for anyone who may see the user.
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/users/{user}/roles",
+    operation_id = "listUserRoles",
+    tag = "roles",
+    summary = "The roles of a user",
+    params(("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively")),
+    responses(
+        (status = 200, description = "The user's roles, in catalogue order", body = Vec<RoleJson>),
+        (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization, or the caller may not see them", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -64,6 +81,27 @@ fn not_grantable(role: Role, account: &AccountRow) -> ApiError {
 }
 
 /// `PUT /users/{id}/roles/{key}`: 200 with the role; 409 if already held.
+#[utoipa::path(
+    put,
+    path = "/elements/api-v2/users/{user}/roles/{key}",
+    operation_id = "grantUserRole",
+    tag = "roles",
+    summary = "Grant a role to a user",
+    description = "Under the grant rules of SPEC §1: `org-admin` by an org-admin to a user of the default account; `admin` by an org-admin or an admin of that account; `org` is automatic and `sys-admin` never granted (403). Nobody changes their own roles (403).",
+    params(
+        ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
+        ("key" = Role, Path, description = "A role key; any other text is 400 (`Invalid role: foo`)"),
+    ),
+    responses(
+        (status = 200, description = "The role granted", body = RoleJson),
+        (status = 400, description = "An unknown role key", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization or is the caller, or the caller may not grant that role to them", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+        (status = 409, description = "The user already has the role", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -88,6 +126,26 @@ async fn grant(
 
 /// `DELETE /users/{id}/roles/{key}`: 200 with an empty body; 404 if the
 /// user does not hold it.
+#[utoipa::path(
+    delete,
+    path = "/elements/api-v2/users/{user}/roles/{key}",
+    operation_id = "revokeUserRole",
+    tag = "roles",
+    summary = "Revoke a role from a user",
+    description = "Under the same rules as granting it.",
+    params(
+        ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
+        ("key" = Role, Path, description = "A role key; any other text is 400 (`Invalid role: foo`)"),
+    ),
+    responses(
+        (status = 200, description = "Revoked; the body is empty"),
+        (status = 400, description = "An unknown role key", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The user belongs to another organization or is the caller, or the caller may not revoke that role from them", body = ErrorBody),
+        (status = 404, description = "No such user, or the user does not have the role", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,8 +7,11 @@ use axum::routing::get;
 use axum::Router;
 
 use super::extract::{parse_id, JsonBody};
+use super::middleware::ErrorBody;
 use super::paging::{ListParams, ListQuery};
-use super::wire::{user_response, CreateUserBody, PatchUserBody, RawJson, RoleRef, WithSecret};
+use super::wire::{
+    user_response, CreateUserBody, PatchUserBody, RawJson, RoleRef, UserJson, WithSecret,
+};
 use crate::auth::Caller;
 use crate::ceql::{self, Scope};
 use crate::domain::password::Password;
@@ -93,6 +96,30 @@ pub(crate) fn where_error(error: ceql::CeqlError) -> ApiError {
 }
 
 /// `GET /accounts/{id}/users`
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/accounts/{id}/users",
+    operation_id = "listAccountUsers",
+    tag = "account users",
+    summary = "List the users of an account",
+    description = "Users ordered by id ascending, one page at a time (SPEC §4.1). For an org-admin, or an admin of that account.",
+    params(
+        ("id" = i64, Path, description = "The account id", minimum = 0),
+        ListParams,
+    ),
+    responses(
+        (status = 200, description = "One page of users, without secrets", body = Vec<UserJson>, headers(
+            ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
+            ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
+            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
+        )),
+        (status = 400, description = "An account id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The account belongs to another organization, or the caller may not manage its users", body = ErrorBody),
+        (status = 404, description = "No such account, or the account has no users at all (`No users found`)", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -155,6 +182,27 @@ pub(crate) fn user_key(text: &str) -> UserKey {
 }
 
 /// `GET /accounts/{id}/users/{emailOrId}`
+#[utoipa::path(
+    get,
+    path = "/elements/api-v2/accounts/{id}/users/{user}",
+    operation_id = "getAccountUser",
+    tag = "account users",
+    summary = "Get one user of an account, by id or email",
+    description = "A manager of the account (org-admin, or admin of it) sees any of its users; anyone else only themselves (SPEC §4.2).",
+    params(
+        ("id" = i64, Path, description = "The account id", minimum = 0),
+        ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
+        ("Elements-User-Password" = Option<String>, Header, nullable = false, description = "That user's password: when correct the answer includes `secret`; when wrong the answer is 401"),
+    ),
+    responses(
+        (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
+        (status = 400, description = "An account id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
+        (status = 403, description = "The account belongs to another organization, or the caller may see only their own record", body = ErrorBody),
+        (status = 404, description = "No such account, or no such user in it", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -287,6 +335,37 @@ fn check_grants(
 }
 
 /// `POST /accounts/{id}/users`
+#[utoipa::path(
+    post,
+    path = "/elements/api-v2/accounts/{id}/users",
+    operation_id = "createAccountUser",
+    tag = "account users",
+    summary = "Create a user in an account",
+    description = "Answers 200 (not 201), as the real service does, with the new user and its secret (SPEC §4.3).",
+    params(("id" = i64, Path, description = "The account id", minimum = 0)),
+    request_body(content = CreateUserBody, description = "The new user", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The new user, with its `secret`", body = UserJson, links(
+            ("GetUser" = (operation_id = "getAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("UpdateUser" = (operation_id = "updateAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("DeleteUser" = (operation_id = "deleteAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("GetUserInOrganization" = (operation_id = "getUser", parameters(("user" = "$response.body#/id")))),
+            ("UpdateUserInOrganization" = (operation_id = "updateUser", parameters(("user" = "$response.body#/id")))),
+            ("DeleteUserInOrganization" = (operation_id = "deleteUser", parameters(("user" = "$response.body#/id")))),
+            ("ListRoles" = (operation_id = "listUserRoles", parameters(("user" = "$response.body#/id")))),
+            ("GrantRole" = (operation_id = "grantUserRole", parameters(("user" = "$response.body#/id")))),
+            ("RevokeRole" = (operation_id = "revokeUserRole", parameters(("user" = "$response.body#/id")))),
+        )),
+        (status = 400, description = "A body that is not a JSON object, a missing or blank required field, a bad email, an unknown role key, or an account id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The caller may not manage the account's users, or may not grant one of the roles", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The email is already taken in the organization", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -340,6 +419,30 @@ async fn create(
 }
 
 /// `PATCH /accounts/{id}/users/{userId}`
+#[utoipa::path(
+    patch,
+    path = "/elements/api-v2/accounts/{id}/users/{user}",
+    operation_id = "updateAccountUser",
+    tag = "account users",
+    summary = "Update a user of an account",
+    description = "Any subset of the fields (SPEC §4.4).",
+    params(
+        ("id" = i64, Path, description = "The account id", minimum = 0),
+        ("user" = i64, Path, description = "The user id", minimum = 0),
+    ),
+    request_body(content = PatchUserBody, description = "The fields to change", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated user, without its secret", body = UserJson),
+        (status = 400, description = "A body that is not a JSON object, a blank field, a bad email, an unknown role key, or an id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The caller may not manage the account's users, may not grant or revoke one of the roles, or tried to change their own roles", body = ErrorBody),
+        (status = 404, description = "No such account, or no such user in it", body = ErrorBody),
+        (status = 409, description = "The email is already taken in the organization", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -417,6 +520,26 @@ fn no_user(user_id: i64, account_id: i64) -> ApiError {
 }
 
 /// `DELETE /accounts/{id}/users/{userId}`: 200 with an empty body.
+#[utoipa::path(
+    delete,
+    path = "/elements/api-v2/accounts/{id}/users/{user}",
+    operation_id = "deleteAccountUser",
+    tag = "account users",
+    summary = "Delete a user of an account",
+    description = "Permanent; the user's secret stops working at once (SPEC §4.5). Deleting the caller itself is allowed, and later calls with its credentials are 401.",
+    params(
+        ("id" = i64, Path, description = "The account id", minimum = 0),
+        ("user" = i64, Path, description = "The user id", minimum = 0),
+    ),
+    responses(
+        (status = 200, description = "Deleted; the body is empty"),
+        (status = 400, description = "An id that is not a number", body = ErrorBody),
+        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        (status = 403, description = "The caller may not manage the account's users", body = ErrorBody),
+        (status = 404, description = "No such account, or no such user in it", body = ErrorBody),
+    ),
+    security(("Authorization" = [])),
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::account::{DEFAULT_ACCOUNT_DESCRIPTION, DEFAULT_ACCOUNT_NAME};
 use super::clock::{format_date, parse_date};
@@ -35,44 +36,85 @@ impl FixtureError {
 // The wire shape. Unknown fields are refused: a misspelt key in a fixture
 // would otherwise load silently without what its author meant.
 
-#[derive(Debug, Deserialize)]
+/// A fixture: organizations to add, all or nothing.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Fixture)]
 pub struct FixtureFile {
     pub organizations: Vec<OrganizationFixture>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An organization of a fixture. Without a default account it gets one.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = FixtureOrganization)]
 pub struct OrganizationFixture {
+    /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
+    /// The Organization secret (generated when omitted): non-empty, without
+    /// whitespace or commas, unique on the server.
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub secret: Option<String>,
     #[serde(default)]
     pub accounts: Vec<AccountFixture>,
 }
 
-#[derive(Debug, Deserialize)]
+/// An account of a fixture.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = FixtureAccount)]
 pub struct AccountFixture {
+    /// Not blank.
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: String,
     pub description: Option<String>,
+    /// Unique in the organization.
     pub external_id: Option<String>,
+    /// Whether this is the organization's default account (at most one).
     #[serde(default)]
     pub default: bool,
     #[serde(default)]
     pub users: Vec<UserFixture>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A user of a fixture.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = FixtureUser)]
 pub struct UserFixture {
+    /// Not blank.
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub first_name: Option<String>,
+    /// Not blank.
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub last_name: Option<String>,
+    /// Unique in the organization, case-insensitively; 1 to 254
+    /// characters without whitespace.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 254,
+        pattern = r"^\S+$"
+    )]
     pub email: Option<String>,
+    /// Not empty; generated when omitted.
+    #[schema(min_length = 1)]
     pub password: Option<String>,
+    /// The User secret (generated when omitted): non-empty, without
+    /// whitespace or commas, unique on the server.
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub secret: Option<String>,
+    /// `sys-admin` cannot be granted; `org-admin` and `org` only in the
+    /// default account, whose users get `org` anyway.
     #[serde(default)]
+    #[schema(value_type = Vec<Role>)]
     pub roles: Vec<String>,
+    /// Default `true`.
     pub active: Option<bool>,
+    /// `YYYY-MM-DD`; default: today.
+    #[schema(format = Date)]
     pub created_date: Option<String>,
     pub city: Option<String>,
     pub country: Option<String>,

@@ -1,8 +1,12 @@
 //! The fixed role catalogue of SPEC §1.
 
 use serde::Serialize;
+use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Type};
+use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A role of the fixed catalogue (SPEC §1), named by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
+#[schema(rename_all = "kebab-case", as = RoleKey)]
 pub enum Role {
     SysAdmin,
     OrgAdmin,
@@ -66,13 +70,41 @@ impl Role {
     }
 }
 
-#[derive(Debug, Serialize)]
+// `schema_with` drops a field's doc comment: these carry their own.
+
+fn always_true() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some("Always `true`."))
+        .build()
+}
+
+fn no_features() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new())
+        .max_items(Some(0))
+        .description(Some("Always empty."))
+        .build()
+}
+
+/// A role of the fixed catalogue (SPEC §1).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Role)]
 pub struct RoleJson {
+    /// 1 `sys-admin`, 2 `org-admin`, 3 `admin`, 4 `org`.
+    #[schema(minimum = 1, maximum = 4)]
     pub id: i64,
+    #[schema(value_type = Role)]
     pub key: &'static str,
+    /// E.g. `Administrator`.
+    #[schema(value_type = String)]
     pub name: &'static str,
+    #[schema(value_type = String)]
     pub description: &'static str,
+    #[schema(schema_with = always_true)]
     pub active: bool,
+    #[schema(schema_with = no_features)]
     pub features: [(); 0],
 }
 

@@ -1,13 +1,13 @@
 //! `/__admin`: the stand-in's own controls (SPEC §7), not part of the
 //! emulated API.
 
-mod clock;
-mod explain;
-mod faults;
-mod fixtures;
-mod requests;
-mod snapshots;
-mod tenants;
+pub(crate) mod clock;
+pub(crate) mod explain;
+pub(crate) mod faults;
+pub(crate) mod fixtures;
+pub(crate) mod requests;
+pub(crate) mod snapshots;
+pub(crate) mod tenants;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::CONTENT_TYPE;
@@ -16,6 +16,7 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use crate::api::openapi;
 use crate::state::AppState;
 
 /// The body limit of `POST /__admin/seed`.
@@ -24,6 +25,7 @@ pub const MAX_FIXTURE_BYTES: usize = 64 * 1024 * 1024;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/__admin/health", get(health))
+        .route("/__admin/openapi.json", get(openapi::serve))
         // Fixtures of thousands of users are larger than the API's 1 MiB.
         .route(
             "/__admin/seed",
@@ -60,6 +62,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `GET /__admin/health`: the readiness probe.
+#[utoipa::path(get, path = "/__admin/health", operation_id = "adminHealth", tag = "admin",
+    summary = "Readiness probe", responses((status = 200, description = "The server is ready", body = openapi::Health)))]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }

@@ -6,8 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::api::extract::{parse_id, parse_json_object};
+use crate::api::middleware::ErrorBody;
 use crate::config::DEFAULT_ADMIN_EMAIL;
 use crate::domain::password::Password;
 use crate::domain::secret::Secret;
@@ -17,18 +19,34 @@ use crate::state::AppState;
 use crate::store::organizations::{self, NewOrganization, OrganizationIds, OriginKind};
 
 /// `POST /__admin/organizations`; every field optional, and so is the body.
-#[derive(Debug, Default, Deserialize)]
+/// Unknown fields are ignored.
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = CreateTenant)]
 pub struct CreateTenantBody {
+    /// Default `tenant`.
     pub name: Option<String>,
+    /// Generated when omitted; non-empty, without whitespace or commas, and
+    /// unique on the server (409).
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub org_secret: Option<String>,
+    /// Generated when omitted; non-empty, without whitespace or commas, and
+    /// unique on the server (409).
+    #[schema(min_length = 1, pattern = r"^[^\s,]+$")]
     pub user_secret: Option<String>,
+    /// Default `admin@localelements.test`; 1 to 254 characters without
+    /// whitespace.
+    #[schema(min_length = 1, max_length = 254, pattern = r"^\S+$")]
     pub admin_email: Option<String>,
+    /// Not empty; generated (and not shown) when omitted.
+    #[schema(min_length = 1)]
     pub admin_password: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+/// A new tenant and the credentials of its org-admin.
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Tenant)]
 pub struct TenantJson {
     pub organization_id: i64,
     pub default_account_id: i64,
@@ -41,8 +59,9 @@ pub struct TenantJson {
 }
 
 /// The ids an organization has after a reset.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = ResetOrganization)]
 pub struct ResetJson {
     pub organization_id: i64,
     pub default_account_id: i64,
@@ -71,6 +90,24 @@ fn chosen_secret(field: &str, given: Option<&str>) -> Result<Secret, ApiError> {
 
 /// `POST /__admin/organizations`: a fresh organization with its default
 /// account and org-admin, and the credentials to use it.
+#[utoipa::path(
+    post,
+    path = "/__admin/organizations",
+    operation_id = "adminCreateOrganization",
+    tag = "admin",
+    summary = "Create a tenant",
+    description = "A fresh organization with its default account and org-admin. The body is optional: empty (or all whitespace) is the same as `{}`, and its Content-Type is not checked.",
+    request_body(content = Option<CreateTenantBody>, description = "Optional settings of the tenant", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The tenant's ids and credentials", body = TenantJson, links(
+            ("ResetOrganization" = (operation_id = "adminResetOrganization", parameters(("id" = "$response.body#/organizationId")))),
+            ("DeleteOrganization" = (operation_id = "adminDeleteOrganization", parameters(("id" = "$response.body#/organizationId")))),
+        )),
+        (status = 400, description = "A body that is not a JSON object, or a bad secret, email or password", body = ErrorBody),
+        (status = 409, description = "A given secret is already in use", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+    ),
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     body: Bytes,
@@ -130,6 +167,20 @@ fn no_organization(id: i64) -> ApiError {
 }
 
 /// `POST /__admin/organizations/{id}/reset`: back to its bootstrap state.
+#[utoipa::path(
+    post,
+    path = "/__admin/organizations/{id}/reset",
+    operation_id = "adminResetOrganization",
+    tag = "admin",
+    summary = "Reset one organization",
+    description = "Back to how it was made: its default account and its org-admin (same id, email, password and secret), nothing else.",
+    params(("id" = i64, Path, description = "The organization id", minimum = 0)),
+    responses(
+        (status = 200, description = "The organization's ids after the reset", body = ResetJson),
+        (status = 400, description = "An id that is not a number", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+    ),
+)]
 pub(super) async fn reset(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -145,6 +196,21 @@ pub(super) async fn reset(
 
 /// `DELETE /__admin/organizations/{id}`: the organization and all in it.
 /// The server's own organization is reset instead, with `/__admin/reset`.
+#[utoipa::path(
+    delete,
+    path = "/__admin/organizations/{id}",
+    operation_id = "adminDeleteOrganization",
+    tag = "admin",
+    summary = "Delete one organization",
+    description = "The organization and everything in it.",
+    params(("id" = i64, Path, description = "The organization id", minimum = 0)),
+    responses(
+        (status = 200, description = "Deleted; the body is empty"),
+        (status = 400, description = "An id that is not a number", body = ErrorBody),
+        (status = 403, description = "The server's own organization (reset it with `POST /__admin/reset` instead)", body = ErrorBody),
+        (status = 404, description = "No such organization", body = ErrorBody),
+    ),
+)]
 pub(super) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -165,6 +231,17 @@ pub(super) async fn remove(
 
 /// `POST /__admin/reset`: the whole server back to its freshly
 /// bootstrapped state, with the same secrets.
+#[utoipa::path(
+    post,
+    path = "/__admin/reset",
+    operation_id = "adminResetServer",
+    tag = "admin",
+    summary = "Reset the whole server",
+    description = "Back to its freshly bootstrapped state with the same secrets: every other organization is removed.",
+    responses(
+        (status = 200, description = "The server organization's ids after the reset", body = ResetJson),
+    ),
+)]
 pub(super) async fn reset_server(
     State(state): State<AppState>,
 ) -> Result<Json<ResetJson>, ApiError> {

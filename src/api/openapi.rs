@@ -1,0 +1,303 @@
+//! `GET /__admin/openapi.json` (SPEC §7): an OpenAPI 3.1 description of
+//! every route, the emulated API and the `/__admin` controls, generated from
+//! the handlers' `#[utoipa::path]` annotations and the wire types'
+//! `ToSchema` derives. `.ci/run` checks the server's real answers against
+//! it with schemathesis.
+//!
+//! utoipa 5 always writes `"openapi": "3.1.0"` (its derive has no version
+//! option; 3.1 is the only one it knows). What every operation shares is
+//! added by [`Envelope`] rather than repeated in each annotation: the
+//! `Elements-Request-Id` header on every response, the 500 of a real
+//! internal fault, and the `Authorization` security scheme.
+
+use axum::Json;
+use serde_json::Value;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{Content, RefOr};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use super::middleware::ErrorBody;
+use super::{accounts, admin, org_users, roles, users};
+
+/// The name of the security scheme of the emulated API.
+pub const SECURITY_SCHEME: &str = "Authorization";
+
+/// Response headers whose presence the document promises (`required`);
+/// `Elements-Next-Page-Token` is only there when more results follow.
+const REQUIRED_HEADERS: [&str; 3] = [
+    "Elements-Request-Id",
+    "Elements-Total-Count",
+    "Elements-Returned-Count",
+];
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "localelements",
+        description = "A local, stateful stand-in for the Cloud Elements account-users API \
+(`/elements/api-v2`), and its own controls (`/__admin`, open without credentials).
+
+Every response carries `Elements-Request-Id`. Every 4xx and 5xx answer has the body \
+`{\"requestId\": \"<24 hex>\", \"message\": \"...\"}` (schema `Error`), including the ones \
+no operation can list: 404 for an unknown path and 405 for a method a path does not serve. \
+Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
+    ),
+    paths(
+        // The emulated API (SPEC §4), under `/elements/api-v2`.
+        users::list,
+        users::show,
+        users::create,
+        users::update,
+        users::remove,
+        org_users::list,
+        org_users::show,
+        org_users::update,
+        org_users::remove,
+        roles::list,
+        roles::grant,
+        roles::revoke,
+        accounts::list,
+        accounts::show,
+        accounts::create,
+        accounts::update,
+        accounts::remove,
+        // `/__admin` (SPEC §7).
+        admin::health,
+        admin::fixtures::load,
+        admin::tenants::create,
+        admin::tenants::reset,
+        admin::tenants::remove,
+        admin::tenants::reset_server,
+        serve,
+        // More `/__admin` routes (journal, faults, clock, explain,
+        // snapshots) are listed here, one `admin::<module>::<handler>` line
+        // each: annotate the handler with `#[utoipa::path]` (no `security`),
+        // declare its module `pub(crate) mod` in `admin/mod.rs`, and add
+        // its (method, path) to `ROUTES` in `tests/openapi.rs`.
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Envelope),
+    tags(
+        (name = "account users", description = "The five account-user endpoints (SPEC §4.1–4.5)"),
+        (name = "organization users", description = "Users across the caller's organization (SPEC §4.6)"),
+        (name = "roles", description = "A user's roles (SPEC §4.6)"),
+        (name = "accounts", description = "Accounts, for org-admins only (SPEC §4.6)"),
+        (name = "admin", description = "The stand-in's own controls (SPEC §7); not part of the real API, open without credentials"),
+    )
+)]
+pub struct ApiDoc;
+
+/// What every operation shares; see the module documentation.
+struct Envelope;
+
+impl Modify for Envelope {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                SECURITY_SCHEME,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                    "Authorization",
+                    "`User <userSecret>, Organization <orgSecret>`: the two parts in either \
+                     order, comma-separated; a third `Element <token>` part is accepted and \
+                     ignored. Missing, malformed or wrong credentials, or an inactive user: 401.",
+                ))),
+            );
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if let Some(body) = &mut operation.request_body {
+                    for content in body.content.values_mut() {
+                        strip_null_body(content);
+                    }
+                }
+                let responses = &mut operation.responses.responses;
+                responses
+                    .entry("500".to_owned())
+                    .or_insert_with(|| RefOr::T(internal_error()));
+                for response in responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response
+                            .headers
+                            .insert("Elements-Request-Id".to_owned(), request_id_header());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
+}
+
+/// utoipa describes an optional body (`content = Option<T>`) as
+/// `oneOf: [null, T]` beside `required: false`; no route takes a JSON
+/// `null` body (it is a 400), so only `required: false` is kept.
+fn strip_null_body(content: &mut Content) {
+    let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
+        return;
+    };
+    let is_null = |schema: &RefOr<Schema>| {
+        matches!(schema, RefOr::T(Schema::Object(object))
+            if object.schema_type == SchemaType::Type(Type::Null))
+    };
+    let rest: Vec<_> = one_of.items.iter().filter(|item| !is_null(item)).collect();
+    if let [only] = rest[..] {
+        content.schema = Some(only.clone());
+    }
+}
+
+fn request_id_header() -> Header {
+    let mut header = Header::new(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9a-f]{24}$")),
+    );
+    header.description = Some(
+        "24 lowercase hex characters identifying the request; an error body's `requestId`"
+            .to_owned(),
+    );
+    header
+}
+
+fn internal_error() -> Response {
+    ResponseBuilder::new()
+        .description(
+            "A real internal fault, logged with its cause; the message is `Internal error`",
+        )
+        .content(
+            "application/json",
+            Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                ErrorBody::name(),
+            )))),
+        )
+        .build()
+}
+
+/// The body of `GET /__admin/health` (which builds it with `json!`).
+#[derive(ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(schema_with = ok)]
+    pub status: String,
+}
+
+fn ok() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Always `ok`."))
+        .enum_values(Some(["ok"]))
+        .build()
+}
+
+/// The document as served: the derived one, with the headers that are
+/// always present marked `required` (utoipa's `Header` has no such field)
+/// and the links' field names as OpenAPI spells them.
+pub fn document() -> Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi())
+        .unwrap_or_else(|error| unreachable!("an OpenAPI document serializes: {error}"));
+    let operations = document
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let responses = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+            .into_iter()
+            .flat_map(|responses| responses.values_mut());
+        for response in responses {
+            if let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) {
+                for name in REQUIRED_HEADERS {
+                    if let Some(Value::Object(header)) = headers.get_mut(name) {
+                        header.insert("required".to_owned(), Value::Bool(true));
+                    }
+                }
+            }
+            let links = response
+                .get_mut("links")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|links| links.values_mut())
+                .filter_map(Value::as_object_mut);
+            for link in links {
+                camel_case_link_fields(link);
+            }
+        }
+    }
+    document
+}
+
+/// utoipa 5 writes a Link object's fields in snake case (`operation_id`);
+/// OpenAPI names them `operationId`, `operationRef`, `requestBody` (fixed
+/// only in utoipa 6).
+fn camel_case_link_fields(link: &mut serde_json::Map<String, Value>) {
+    for (snake, camel) in [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ] {
+        if let Some(value) = link.remove(snake) {
+            link.insert(camel.to_owned(), value);
+        }
+    }
+}
+
+/// `GET /__admin/openapi.json`
+#[utoipa::path(
+    get,
+    path = "/__admin/openapi.json",
+    operation_id = "adminOpenApi",
+    tag = "admin",
+    summary = "This OpenAPI 3.1 document",
+    responses((status = 200, description = "The OpenAPI document", body = Object)),
+)]
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1() {
+        let document = document();
+        let version = document["openapi"].as_str().unwrap_or_default();
+        assert!(version.starts_with("3.1."), "{version}");
+    }
+
+    #[test]
+    fn every_response_carries_a_required_request_id() {
+        let document = document();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                    assert_eq!(
+                        response["headers"]["Elements-Request-Id"]["required"], true,
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+}
