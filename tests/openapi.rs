@@ -39,6 +39,21 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/__admin/organizations"),
     ("delete", "/__admin/organizations/{id}"),
     ("post", "/__admin/organizations/{id}/reset"),
+    ("get", "/__admin/metrics"),
+    ("get", "/__admin/requests"),
+    ("delete", "/__admin/requests"),
+    ("get", "/__admin/faults"),
+    ("post", "/__admin/faults"),
+    ("delete", "/__admin/faults"),
+    ("delete", "/__admin/faults/{id}"),
+    ("get", "/__admin/clock"),
+    ("put", "/__admin/clock"),
+    ("delete", "/__admin/clock"),
+    ("get", "/__admin/explain"),
+    ("get", "/__admin/snapshots"),
+    ("put", "/__admin/snapshots/{name}"),
+    ("delete", "/__admin/snapshots/{name}"),
+    ("post", "/__admin/snapshots/{name}/restore"),
 ];
 
 const METHODS: [&str; 8] = [

@@ -7,11 +7,12 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::BASE_PATH;
 
 /// A rule as stored and listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultRule {
     pub id: u64,
@@ -24,15 +25,25 @@ pub struct FaultRule {
     pub times: Option<u64>,
 }
 
-/// `POST /__admin/faults`.
-#[derive(Debug, Deserialize)]
+/// `POST /__admin/faults`. A rule needs a `status`, a `delayMs`, or both.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewFaultRule {
+    /// Any HTTP method; all methods when absent.
     pub method: Option<String>,
+    /// A glob below `/elements/api-v2` (which may be written too): `*`
+    /// within a segment, `**` across segments.
+    #[schema(pattern = "^/")]
     pub path: String,
+    /// The status to answer (in the error shape, message `Injected fault`).
+    #[schema(minimum = 400, maximum = 599)]
     pub status: Option<u16>,
+    #[schema(minimum = 0, maximum = 60000)]
     pub delay_ms: Option<u64>,
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub probability: Option<f64>,
+    /// How many requests it fires on before it expires; forever when absent.
+    #[schema(minimum = 1)]
     pub times: Option<u64>,
 }
 

@@ -7,16 +7,19 @@ use std::collections::VecDeque;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// One answered request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
     pub request_id: String,
     /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub time: String,
     pub method: String,
     pub path: String,
+    /// The query string, with password- and secret-like values blanked.
     pub query: Option<String>,
     pub status: u16,
     pub duration_ms: f64,

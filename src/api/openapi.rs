@@ -73,11 +73,24 @@ Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
         admin::tenants::remove,
         admin::tenants::reset_server,
         serve,
-        // More `/__admin` routes (journal, faults, clock, explain,
-        // snapshots) are listed here, one `admin::<module>::<handler>` line
-        // each: annotate the handler with `#[utoipa::path]` (no `security`),
-        // declare its module `pub(crate) mod` in `admin/mod.rs`, and add
-        // its (method, path) to `ROUTES` in `tests/openapi.rs`.
+        admin::metrics,
+        admin::requests::list,
+        admin::requests::clear,
+        admin::faults::add,
+        admin::faults::list,
+        admin::faults::remove,
+        admin::faults::clear,
+        admin::clock::show,
+        admin::clock::fix,
+        admin::clock::release,
+        admin::explain::explain,
+        admin::snapshots::save,
+        admin::snapshots::restore,
+        admin::snapshots::list,
+        admin::snapshots::remove,
+        // A new route: annotate its handler with `#[utoipa::path]` (no
+        // `security` under `/__admin`), list it here, and add its
+        // (method, path) to `ROUTES` in `tests/openapi.rs`.
     ),
     components(schemas(ErrorBody)),
     modifiers(&Envelope),
@@ -108,7 +121,10 @@ impl Modify for Envelope {
                      ignored. Missing, malformed or wrong credentials, or an inactive user: 401.",
                 ))),
             );
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // With `--admin-token`, every control but the health probe
+            // wants the token.
+            let guarded = path.starts_with("/__admin") && path != "/__admin/health";
             for operation in operations(item) {
                 if let Some(body) = &mut operation.request_body {
                     for content in body.content.values_mut() {
@@ -119,6 +135,20 @@ impl Modify for Envelope {
                 responses
                     .entry("500".to_owned())
                     .or_insert_with(|| RefOr::T(internal_error()));
+                responses.entry("503".to_owned()).or_insert_with(|| {
+                    RefOr::T(error_response(
+                        "Overloaded (more than `--max-in-flight` requests at once) or past \
+                         `--request-timeout`; carries `Retry-After`",
+                    ))
+                });
+                if guarded {
+                    responses.entry("401".to_owned()).or_insert_with(|| {
+                        RefOr::T(error_response(
+                            "Only when `--admin-token` is set: no or a wrong \
+                             `Authorization: Bearer <token>`",
+                        ))
+                    });
+                }
                 for response in responses.values_mut() {
                     if let RefOr::T(response) = response {
                         response
@@ -177,10 +207,13 @@ fn request_id_header() -> Header {
 }
 
 fn internal_error() -> Response {
+    error_response("A real internal fault, logged with its cause; the message is `Internal error`")
+}
+
+/// A response with the `Error` body.
+fn error_response(description: &str) -> Response {
     ResponseBuilder::new()
-        .description(
-            "A real internal fault, logged with its cause; the message is `Internal error`",
-        )
+        .description(description)
         .content(
             "application/json",
             Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(

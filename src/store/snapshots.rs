@@ -24,12 +24,13 @@ const TABLES: [&str; 5] = [
 
 const EXTENSION: &str = "sqlite";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SnapshotInfo {
     pub name: String,
     pub bytes: u64,
     /// RFC 3339, UTC: when it was saved.
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 

@@ -5,21 +5,26 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
+use crate::api::middleware::ErrorBody;
 use crate::domain::clock::parse_date;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetClock {
+    /// `YYYY-MM-DD`
+    #[schema(format = Date)]
     today: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClockJson {
     /// The date the server uses now.
+    #[schema(format = Date)]
     today: String,
     /// Whether it was fixed through `PUT /__admin/clock`.
     fixed: bool,
@@ -33,12 +38,35 @@ fn current(state: &AppState) -> ClockJson {
 }
 
 /// `GET /__admin/clock`
-pub(super) async fn show(State(state): State<AppState>) -> Json<ClockJson> {
+#[utoipa::path(
+    get,
+    path = "/__admin/clock",
+    operation_id = "adminGetClock",
+    tag = "admin",
+    summary = "The date the server uses",
+    responses((status = 200, description = "Today, and whether it is fixed", body = ClockJson)),
+)]
+pub(crate) async fn show(State(state): State<AppState>) -> Json<ClockJson> {
     Json(current(&state))
 }
 
 /// `PUT /__admin/clock` `{"today": "2020-02-29"}`
-pub(super) async fn fix(
+#[utoipa::path(
+    put,
+    path = "/__admin/clock",
+    operation_id = "adminSetClock",
+    tag = "admin",
+    summary = "Fix the date",
+    description = "The date used for `createdDate` and `lastLoginDate` from now on.",
+    request_body(content = SetClock, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The fixed date", body = ClockJson),
+        (status = 400, description = "Not a date `YYYY-MM-DD`, or not a JSON object with only `today`", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn fix(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<SetClock>,
 ) -> Result<Json<ClockJson>, ApiError> {
@@ -50,7 +78,15 @@ pub(super) async fn fix(
 }
 
 /// `DELETE /__admin/clock`: back to the real date.
-pub(super) async fn release(State(state): State<AppState>) -> StatusCode {
+#[utoipa::path(
+    delete,
+    path = "/__admin/clock",
+    operation_id = "adminReleaseClock",
+    tag = "admin",
+    summary = "Return to the real date",
+    responses((status = 200, description = "Released; no body")),
+)]
+pub(crate) async fn release(State(state): State<AppState>) -> StatusCode {
     state.clock.set(None);
     StatusCode::OK
 }

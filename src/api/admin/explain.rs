@@ -4,7 +4,9 @@
 use axum::extract::Query;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::api::middleware::ErrorBody;
 use crate::api::users::where_error;
 use crate::ceql::{self, Scope, SqlValue};
 use crate::error::ApiError;
@@ -17,19 +19,39 @@ pub struct ExplainQuery {
     scope: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Explanation {
     #[serde(rename = "where")]
     filter: String,
+    #[schema(value_type = String)]
     scope: &'static str,
     /// The parsed expression.
+    #[schema(value_type = Object)]
     tree: ceql::Expr,
     /// The boolean SQL expression it compiles to; `?` are bound parameters.
     sql: String,
+    /// The bound values, in order: integers and strings.
+    #[schema(value_type = Vec<Object>)]
     params: Vec<SqlValue>,
 }
 
-pub(super) async fn explain(
+#[utoipa::path(
+    get,
+    path = "/__admin/explain",
+    operation_id = "adminExplain",
+    tag = "admin",
+    summary = "Explain a `where`",
+    description = "The parsed expression, the SQL it compiles to and its bound values; or the same 400 that `where=` on a list would answer.",
+    params(
+        ("where" = String, Query, description = "A CEQL expression"),
+        ("scope" = Option<String>, Query, description = "`users` (default) or `accounts`"),
+    ),
+    responses(
+        (status = 200, description = "The explanation", body = Explanation),
+        (status = 400, description = "No `where`, a bad `scope`, or a `where` that does not parse or compile", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn explain(
     Query(query): Query<ExplainQuery>,
 ) -> Result<Json<Explanation>, ApiError> {
     let (scope, scope_name) = match query.scope.as_deref() {

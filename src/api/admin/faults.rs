@@ -6,11 +6,29 @@ use axum::Json;
 
 use crate::api::extract::{parse_id, JsonBody};
 use crate::api::faults::{FaultRule, NewFaultRule};
+use crate::api::middleware::ErrorBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// `POST /__admin/faults`: the stored rule, with its id.
-pub(super) async fn add(
+#[utoipa::path(
+    post,
+    path = "/__admin/faults",
+    operation_id = "adminAddFault",
+    tag = "admin",
+    summary = "Add a fault rule",
+    description = "Matching requests to the emulated API wait `delayMs`, then answer `status` in the error shape (message `Injected fault`), or proceed normally when no status is given. Applied before authentication; the first matching rule decides.",
+    request_body(content = NewFaultRule, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The stored rule", body = FaultRule, links(
+            ("DeleteFault" = (operation_id = "adminDeleteFault", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 400, description = "A rule that is not valid; the message names the field", body = ErrorBody),
+        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
+        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn add(
     State(state): State<AppState>,
     JsonBody(rule): JsonBody<NewFaultRule>,
 ) -> Result<Json<FaultRule>, ApiError> {
@@ -22,12 +40,33 @@ pub(super) async fn add(
 }
 
 /// `GET /__admin/faults`
-pub(super) async fn list(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+#[utoipa::path(
+    get,
+    path = "/__admin/faults",
+    operation_id = "adminListFaults",
+    tag = "admin",
+    summary = "List fault rules",
+    responses((status = 200, description = "The rules, in the order they are tried", body = Vec<FaultRule>)),
+)]
+pub(crate) async fn list(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
     Json(state.faults.list())
 }
 
 /// `DELETE /__admin/faults/{id}`
-pub(super) async fn remove(
+#[utoipa::path(
+    delete,
+    path = "/__admin/faults/{id}",
+    operation_id = "adminDeleteFault",
+    tag = "admin",
+    summary = "Remove a fault rule",
+    params(("id" = i64, Path, description = "The rule's id", minimum = 0)),
+    responses(
+        (status = 200, description = "Removed; no body"),
+        (status = 400, description = "An id that is not a number", body = ErrorBody),
+        (status = 404, description = "No such rule (or it expired)", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
@@ -40,7 +79,15 @@ pub(super) async fn remove(
 }
 
 /// `DELETE /__admin/faults`: every rule.
-pub(super) async fn clear(State(state): State<AppState>) -> StatusCode {
+#[utoipa::path(
+    delete,
+    path = "/__admin/faults",
+    operation_id = "adminClearFaults",
+    tag = "admin",
+    summary = "Remove every fault rule",
+    responses((status = 200, description = "Removed; no body")),
+)]
+pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
     state.faults.clear();
     StatusCode::OK
 }

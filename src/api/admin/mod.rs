@@ -69,7 +69,16 @@ async fn health() -> Json<Value> {
 }
 
 /// `GET /__admin/metrics`: Prometheus text (OpenMetrics 1.0).
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(
+    get,
+    path = "/__admin/metrics",
+    operation_id = "adminMetrics",
+    tag = "admin",
+    summary = "Prometheus metrics",
+    description = "Requests by method, route and status (`localelements_http_requests_total`) and a latency histogram by route (`localelements_http_request_duration_seconds`).",
+    responses((status = 200, description = "OpenMetrics 1.0 text", body = String, content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8")),
+)]
+pub(crate) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
             CONTENT_TYPE,

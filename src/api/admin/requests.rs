@@ -6,6 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::api::journal::{JournalEntry, JournalFilter};
+use crate::api::middleware::ErrorBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -19,7 +20,25 @@ pub struct RequestsQuery {
 }
 
 /// `GET /__admin/requests`: newest first.
-pub(super) async fn list(
+#[utoipa::path(
+    get,
+    path = "/__admin/requests",
+    operation_id = "adminListRequests",
+    tag = "admin",
+    summary = "The request journal",
+    description = "The most recent requests to the emulated API (not `/__admin`), newest first, bounded by `--journal-size`. Never a header or a body; password- and secret-like query values blanked.",
+    params(
+        ("method" = Option<String>, Query, description = "Only this method (any case)"),
+        ("path" = Option<String>, Query, description = "Only paths starting with this, with or without `/elements/api-v2`"),
+        ("status" = Option<u16>, Query, description = "Only this status", minimum = 100, maximum = 599),
+        ("limit" = Option<u32>, Query, description = "At most this many", minimum = 1),
+    ),
+    responses(
+        (status = 200, description = "Journal entries, newest first", body = Vec<JournalEntry>),
+        (status = 400, description = "A `status` or `limit` that is not a number in range", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
     Query(query): Query<RequestsQuery>,
 ) -> Result<Json<Vec<JournalEntry>>, ApiError> {
@@ -57,7 +76,15 @@ pub(super) async fn list(
 }
 
 /// `DELETE /__admin/requests`: empties the journal.
-pub(super) async fn clear(State(state): State<AppState>) -> StatusCode {
+#[utoipa::path(
+    delete,
+    path = "/__admin/requests",
+    operation_id = "adminClearRequests",
+    tag = "admin",
+    summary = "Empty the request journal",
+    responses((status = 200, description = "Emptied; no body")),
+)]
+pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
     state.journal.clear();
     StatusCode::OK
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 
+use crate::api::middleware::ErrorBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::snapshots::{self, SnapshotInfo};
@@ -19,7 +20,23 @@ fn no_snapshot(name: &str) -> ApiError {
 }
 
 /// `PUT /__admin/snapshots/{name}`
-pub(super) async fn save(
+#[utoipa::path(
+    put,
+    path = "/__admin/snapshots/{name}",
+    operation_id = "adminSaveSnapshot",
+    tag = "admin",
+    summary = "Save the whole state",
+    description = "Replaces a snapshot of the same name.",
+    params(("name" = String, Path, description = "1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses(
+        (status = 200, description = "The saved snapshot", body = SnapshotInfo, links(
+            ("RestoreSnapshot" = (operation_id = "adminRestoreSnapshot", parameters(("name" = "$response.body#/name")))),
+            ("DeleteSnapshot" = (operation_id = "adminDeleteSnapshot", parameters(("name" = "$response.body#/name")))),
+        )),
+        (status = 400, description = "A name that is not allowed", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn save(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<SnapshotInfo>, ApiError> {
@@ -27,7 +44,22 @@ pub(super) async fn save(
 }
 
 /// `POST /__admin/snapshots/{name}/restore`
-pub(super) async fn restore(
+#[utoipa::path(
+    post,
+    path = "/__admin/snapshots/{name}/restore",
+    operation_id = "adminRestoreSnapshot",
+    tag = "admin",
+    summary = "Return to a snapshot",
+    description = "Replaces the whole state with the snapshot's. Ids handed out since are never handed out again.",
+    params(("name" = String, Path, description = "The snapshot's name")),
+    responses(
+        (status = 200, description = "The restored snapshot", body = SnapshotInfo),
+        (status = 400, description = "A name that is not allowed", body = ErrorBody),
+        (status = 404, description = "No snapshot of that name", body = ErrorBody),
+        (status = 409, description = "The snapshot was made with another schema version", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn restore(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<SnapshotInfo>, ApiError> {
@@ -38,14 +70,35 @@ pub(super) async fn restore(
 }
 
 /// `GET /__admin/snapshots`
-pub(super) async fn list(
+#[utoipa::path(
+    get,
+    path = "/__admin/snapshots",
+    operation_id = "adminListSnapshots",
+    tag = "admin",
+    summary = "List snapshots",
+    responses((status = 200, description = "Every snapshot, by name", body = Vec<SnapshotInfo>)),
+)]
+pub(crate) async fn list(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<SnapshotInfo>>, ApiError> {
     Ok(Json(snapshots::list(&state.store)?))
 }
 
 /// `DELETE /__admin/snapshots/{name}`
-pub(super) async fn remove(
+#[utoipa::path(
+    delete,
+    path = "/__admin/snapshots/{name}",
+    operation_id = "adminDeleteSnapshot",
+    tag = "admin",
+    summary = "Delete a snapshot",
+    params(("name" = String, Path, description = "The snapshot's name")),
+    responses(
+        (status = 200, description = "Deleted; no body"),
+        (status = 400, description = "A name that is not allowed", body = ErrorBody),
+        (status = 404, description = "No snapshot of that name", body = ErrorBody),
+    ),
+)]
+pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
