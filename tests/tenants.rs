@@ -213,11 +213,30 @@ async fn deleting_a_tenant_removes_it_and_the_server_reset_removes_them_all() {
 
     let default = server.default_account().await;
     let (user, _) = server.create_user(default, "gone@example.test", &[]).await;
+    let fault = json!({"path": "/nothing", "status": 503});
+    server
+        .send(Method::POST, "/__admin/faults", None, Some(&fault))
+        .await;
+    let clock = json!({"today": "2020-01-01"});
+    server
+        .send(Method::PUT, "/__admin/clock", None, Some(&clock))
+        .await;
     let reply = server
         .send(Method::POST, "/__admin/reset", None, None)
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json()["defaultAccountId"], default);
+    // The controls are reset too.
+    let faults = server
+        .send(Method::GET, "/__admin/faults", None, None)
+        .await;
+    assert_eq!(faults.json(), json!([]));
+    let clock = server.send(Method::GET, "/__admin/clock", None, None).await;
+    assert_eq!(clock.json()["fixed"], false);
+    let journal = server
+        .send(Method::GET, "/__admin/requests", None, None)
+        .await;
+    assert_eq!(journal.json(), json!([]));
     assert_eq!(
         server.get("/accounts", &second.auth).await.status,
         StatusCode::UNAUTHORIZED

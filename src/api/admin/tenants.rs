@@ -237,7 +237,7 @@ pub(super) async fn remove(
     operation_id = "adminResetServer",
     tag = "admin",
     summary = "Reset the whole server",
-    description = "Back to its freshly bootstrapped state with the same secrets: every other organization is removed.",
+    description = "Back to its freshly bootstrapped state with the same secrets: every other organization is removed, and the fault rules, the fixed clock and the request journal are cleared. Snapshots are kept.",
     responses(
         (status = 200, description = "The server organization's ids after the reset", body = ResetJson),
     ),
@@ -254,5 +254,10 @@ pub(super) async fn reset_server(
         .await?
         .ok_or_else(|| ApiError::internal("the server organization has no origin"))?;
     tx.commit().await?;
+    // The controls are part of the state a test leaves behind too; only
+    // snapshots (saved on purpose) survive.
+    state.faults.clear();
+    state.clock.set(None);
+    state.journal.clear();
     Ok(Json(ids.into()))
 }
