@@ -126,21 +126,6 @@ pub struct UserJson {
 /// A JSON response from text that is JSON already (the stored user JSON).
 pub struct RawJson(pub String);
 
-impl RawJson {
-    /// `[a,b,…]` from ready JSON values.
-    pub fn array<'a>(items: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut body = String::from("[");
-        for (index, item) in items.into_iter().enumerate() {
-            if index > 0 {
-                body.push(',');
-            }
-            body.push_str(item);
-        }
-        body.push(']');
-        Self(body)
-    }
-}
-
 impl IntoResponse for RawJson {
     fn into_response(self) -> Response {
         (
