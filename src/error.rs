@@ -121,6 +121,11 @@ impl From<crate::store::StoreError> for ApiError {
         use crate::store::StoreError;
         match error {
             StoreError::Conflict(message) => Self::Conflict(message),
+            // Every connection busy for the whole pool timeout (say, behind
+            // a large fixture load): overloaded, not broken.
+            StoreError::Database(sqlx::Error::PoolTimedOut) => {
+                Self::Unavailable("The database is busy; retry shortly".to_owned())
+            }
             StoreError::Database(cause) => Self::internal(cause),
             StoreError::Migrate(cause) => Self::internal(cause),
             StoreError::Io(cause) => Self::internal(cause),

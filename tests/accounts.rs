@@ -171,3 +171,28 @@ async fn deleting_an_account_deactivates_it_and_stops_its_users_at_once() {
         .json();
     assert_eq!(inactive.as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn deactivating_an_account_by_patch_deactivates_its_users_too() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let customer = server.create_account("Customer").await;
+    let (user, user_auth) = server.create_user(customer, "u@example.test", &[]).await;
+    let reply = server
+        .patch(
+            &format!("/accounts/{customer}"),
+            &auth,
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(reply.json()["active"], false);
+    assert_eq!(
+        server.get("/accounts", &user_auth).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let row = server
+        .get(&format!("/accounts/{customer}/users/{user}"), &auth)
+        .await
+        .json();
+    assert_eq!(row["active"], false);
+}

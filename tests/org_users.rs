@@ -236,7 +236,7 @@ async fn the_role_matrix_holds() {
     let cases: &[(&str, &str, &str, StatusCode)] = &[
         ("org-admin", "default", "org-admin", S::OK),
         ("org-admin", "default", "admin", S::OK),
-        ("org-admin", "default", "org", S::CONFLICT),
+        ("org-admin", "default", "org", S::FORBIDDEN), // automatic, never granted by hand
         ("org-admin", "default", "sys-admin", S::FORBIDDEN),
         ("org-admin", "customer", "org-admin", S::FORBIDDEN),
         ("org-admin", "customer", "admin", S::OK),
@@ -289,4 +289,83 @@ async fn the_role_matrix_holds() {
         .delete(&format!("/users/{member}/roles/org"), &org_admin)
         .await;
     assert_eq!(reply.status, S::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn an_admin_may_not_change_or_remove_a_user_above_them() {
+    let server = TestServer::start().await;
+    let default = server.default_account().await;
+    let org_admin = server.server.credentials().admin_user_id;
+    let (_, admin) = server
+        .create_user(default, "da@example.test", &["admin"])
+        .await;
+    let (plain, _) = server.create_user(default, "p@example.test", &[]).await;
+    let path = |id: i64| format!("/accounts/{default}/users/{id}");
+    // An org-admin's password would hand the admin the org-admin's secret.
+    for (method, body) in [
+        (Method::PATCH, Some(json!({"password": "taken-over"}))),
+        (Method::PATCH, Some(json!({"active": false}))),
+        (Method::DELETE, None),
+    ] {
+        let reply = server
+            .send(
+                method.clone(),
+                &path(org_admin),
+                Some(&admin),
+                body.as_ref(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method}");
+        assert!(reply.message().contains("org-admin"));
+        let reply = server
+            .send(
+                method.clone(),
+                &format!("/users/{org_admin}"),
+                Some(&admin),
+                body.as_ref(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} /users");
+    }
+    let reply = server
+        .send(
+            Method::PUT,
+            &format!("/users/{org_admin}/roles/admin"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    // Users at or below them are theirs to manage.
+    let reply = server
+        .patch(&path(plain), &admin, &json!({"firstName": "Fine"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        server.delete(&path(plain), &admin).await.status,
+        StatusCode::OK
+    );
+    // The org-admin is untouched and still authenticates.
+    assert_eq!(
+        server.get("/accounts", &server.admin_auth()).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn only_an_org_admin_learns_that_a_user_does_not_exist() {
+    let server = TestServer::start().await;
+    let customer = server.create_account("Customer").await;
+    let (_, plain) = server.create_user(customer, "p@example.test", &[]).await;
+    server
+        .create_user(customer, "exists@example.test", &[])
+        .await;
+    for key in ["exists@example.test", "missing@example.test", "999999"] {
+        let reply = server.get(&format!("/users/{key}"), &plain).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{key}");
+    }
+    let reply = server
+        .get("/users/missing@example.test", &server.admin_auth())
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }

@@ -370,3 +370,26 @@ async fn tenants_used_concurrently_never_see_each_other() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_reset_whose_org_admin_secret_was_taken_meanwhile_is_409_not_500() {
+    let server = TestServer::start().await;
+    let body = json!({"userSecret": "reused-secret"});
+    let first = server
+        .send(Method::POST, "/__admin/organizations", None, Some(&body))
+        .await
+        .json();
+    let auth = first["authorization"].as_str().unwrap();
+    let admin = first["adminUserId"].as_i64().unwrap();
+    assert_eq!(
+        server.delete(&format!("/users/{admin}"), auth).await.status,
+        StatusCode::OK
+    );
+    let second = server
+        .send(Method::POST, "/__admin/organizations", None, Some(&body))
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "the secret is free again");
+    let path = format!("/__admin/organizations/{}/reset", first["organizationId"]);
+    let reply = server.send(Method::POST, &path, None, None).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+}

@@ -208,7 +208,12 @@ async fn update(
         external_id: body.external_id,
         active: body.active,
     };
+    let deactivating = changes.active == Some(false);
     accounts::update(&mut tx, account.id, changes).await?;
+    if deactivating {
+        // As DELETE does: the account's users stop at once, and say so.
+        accounts::deactivate(&mut tx, account.id).await?;
+    }
     let account = accounts::find(&mut *tx, account.id)
         .await?
         .ok_or_else(|| ApiError::internal("an updated account vanished inside its transaction"))?;

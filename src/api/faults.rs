@@ -148,8 +148,9 @@ impl Faults {
     }
 
     /// The fault for a request to the emulated API, if a rule fires. The
-    /// first matching rule decides; a rule's `times` counts the requests it
-    /// fired on, and it is gone after the last.
+    /// first matching rule decides: its `probability` says whether it fires
+    /// this time, and every match counts towards its `times` (SPEC §7: how
+    /// many matches before it expires), after which it is gone.
     pub fn fire(&self, method: &Method, path: &str) -> Option<Fault> {
         let path = path.strip_prefix(BASE_PATH)?;
         let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
@@ -159,9 +160,7 @@ impl Faults {
                 && glob_matches(&rule.path, path)
         })?;
         let rule = &mut rules[index];
-        if rule.probability < 1.0 && !rand::thread_rng().gen_bool(rule.probability) {
-            return None;
-        }
+        let fires = rule.probability >= 1.0 || rand::thread_rng().gen_bool(rule.probability);
         let fault = Fault {
             delay: Duration::from_millis(rule.delay_ms),
             status: rule
@@ -174,41 +173,60 @@ impl Faults {
                 rules.remove(index);
             }
         }
-        Some(fault)
+        fires.then_some(fault)
     }
 }
 
 /// Path globs: `*` matches within one segment, a `**` segment matches any
-/// number of segments.
+/// number of segments. Both levels are matched without exponential
+/// backtracking, so no pattern can make a request spin.
 pub fn glob_matches(pattern: &str, path: &str) -> bool {
     let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
     let path: Vec<&str> = path.trim_matches('/').split('/').collect();
-    segments_match(&pattern, &path)
-}
-
-fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| segments_match(rest, &path[skip..])),
-        Some((first, rest)) => path.split_first().is_some_and(|(segment, path_rest)| {
-            segment_matches(first, segment) && segments_match(rest, path_rest)
-        }),
+    // matched[j]: the pattern segments so far match the first j path segments.
+    let mut matched = vec![false; path.len() + 1];
+    matched[0] = true;
+    for segment in &pattern {
+        let mut next = vec![false; path.len() + 1];
+        if *segment == "**" {
+            let mut any = false;
+            for j in 0..=path.len() {
+                any |= matched[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=path.len() {
+                next[j] = matched[j - 1] && segment_matches(segment, path[j - 1]);
+            }
+        }
+        matched = next;
     }
+    matched[path.len()]
 }
 
-/// `*` within a segment matches any run of characters.
+/// `*` within a segment matches any run of characters: the classic
+/// two-pointer wildcard match, which only ever backtracks to the last `*`.
 fn segment_matches(pattern: &str, segment: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == segment,
-        Some((prefix, rest)) => {
-            let Some(remainder) = segment.strip_prefix(prefix) else {
-                return false;
-            };
-            (0..=remainder.len())
-                .filter(|&skip| remainder.is_char_boundary(skip))
-                .any(|skip| segment_matches(rest, &remainder[skip..]))
+    let pattern: Vec<char> = pattern.chars().collect();
+    let segment: Vec<char> = segment.chars().collect();
+    let (mut p, mut s) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while s < segment.len() {
+        if p < pattern.len() && pattern[p] != '*' && pattern[p] == segment[s] {
+            p += 1;
+            s += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some((p, s));
+            p += 1;
+        } else if let Some((star_p, star_s)) = star {
+            p = star_p + 1;
+            s = star_s + 1;
+            star = Some((star_p, star_s + 1));
+        } else {
+            return false;
         }
     }
+    pattern[p..].iter().all(|c| *c == '*')
 }
 
 #[cfg(test)]
@@ -225,6 +243,19 @@ mod tests {
         assert!(glob_matches("/users/*@acme.test", "/users/a@acme.test"));
         assert!(!glob_matches("/users/*@acme.test", "/users/a@other.test"));
         assert!(glob_matches("/**", "/anything/at/all"));
+        assert!(glob_matches("/a/**/b/**", "/a/x/y/b"));
+        assert!(!glob_matches("/a/**/b", "/a/x/y/c"));
+        assert!(glob_matches("/users/*", "/users/ünïcødé"));
+    }
+
+    #[test]
+    fn hostile_patterns_stay_fast() {
+        // Exponential with naive backtracking; immediate here.
+        let pattern = format!("/users/{}b", "*a".repeat(30));
+        let path = format!("/users/{}", "a".repeat(200));
+        assert!(!glob_matches(&pattern, &path));
+        let deep = format!("/{}x", "**/".repeat(50));
+        assert!(!glob_matches(&deep, &"/a".repeat(200)));
     }
 
     fn rule(path: &str, status: Option<u16>, times: Option<u64>) -> NewFaultRule {
@@ -259,6 +290,24 @@ mod tests {
         );
         assert!(faults.fire(&Method::GET, path).is_some());
         assert!(faults.fire(&Method::GET, path).is_none());
+        assert!(faults.list().is_empty());
+    }
+
+    #[test]
+    fn every_match_counts_towards_times_whether_it_fires_or_not() {
+        let faults = Faults::default();
+        let never = NewFaultRule {
+            probability: Some(0.0),
+            ..rule("/users", Some(500), Some(2))
+        };
+        faults.add(never).expect("valid");
+        assert!(faults
+            .fire(&Method::GET, "/elements/api-v2/users")
+            .is_none());
+        assert_eq!(faults.list()[0].times, Some(1));
+        assert!(faults
+            .fire(&Method::GET, "/elements/api-v2/users")
+            .is_none());
         assert!(faults.list().is_empty());
     }
 

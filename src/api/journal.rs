@@ -110,8 +110,12 @@ pub fn redact_query(query: &str) -> String {
         .split('&')
         .map(|pair| {
             let name = pair.split('=').next().unwrap_or("");
-            let lower = name.to_ascii_lowercase();
-            if pair.contains('=') && (lower.contains("password") || lower.contains("secret")) {
+            // Judge the name as the server reads it: `pass%77ord` is `password`.
+            let decoded = form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(decoded, _)| decoded.to_lowercase())
+                .unwrap_or_default();
+            if pair.contains('=') && (decoded.contains("password") || decoded.contains("secret")) {
                 format!("{name}=<redacted>")
             } else {
                 pair.to_owned()
@@ -181,6 +185,10 @@ mod tests {
         assert_eq!(
             redact_query("where=active%3Dtrue&password=hunter2&userSecret=abc&pageSize=5"),
             "where=active%3Dtrue&password=<redacted>&userSecret=<redacted>&pageSize=5"
+        );
+        assert_eq!(
+            redact_query("pass%77ord=hunter2&Se%43ret=x"),
+            "pass%77ord=<redacted>&Se%43ret=<redacted>"
         );
     }
 }

@@ -67,6 +67,16 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        // Clients choose the method: anything outside the standard ones is
+        // one label, so they cannot grow the series without bound.
+        const STANDARD: [&str; 9] = [
+            "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+        ];
+        let method = if STANDARD.contains(&method) {
+            method
+        } else {
+            "OTHER"
+        };
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),

@@ -35,7 +35,16 @@ pub(crate) async fn locate_user(
     text: &str,
 ) -> Result<(UserRow, AccountRow), ApiError> {
     let key = user_key(text);
-    let missing = || ApiError::not_found(format!("No user '{text}' found"));
+    // Only an org-admin may learn that a user does not exist: to anyone
+    // else a missing user looks like one they may not see, so that the
+    // answers cannot be used to find out which emails or ids exist.
+    let missing = || {
+        if caller.is_org_admin() {
+            ApiError::not_found(format!("No user '{text}' found"))
+        } else {
+            ApiError::forbidden(format!("You may not access user '{text}'"))
+        }
+    };
     if let UserKey::Id(id) = key {
         match user_store::organization_of(state.store.reader(), id).await? {
             None => return Err(missing()),
@@ -184,5 +193,5 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let (row, account) = locate_user(&state, &caller, &user).await?;
     require_manages(&caller, &account)?;
-    users::delete_user(&state, &account, row.id).await
+    users::delete_user(&state, &caller, &account, row.id).await
 }

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 
 use super::middleware::ErrorBody;
 use super::org_users::locate_user;
-use super::users::require_manages;
+use super::users::{require_manages, require_outranks};
 use crate::auth::Caller;
 use crate::domain::role::{Role, RoleJson};
 use crate::domain::user::parse_roles;
@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::accounts::AccountRow;
 use crate::store::users::{self, UserRow};
+use crate::store::StoreError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,6 +70,7 @@ async fn changeable(
         return Err(ApiError::forbidden("You may not change your own roles"));
     }
     require_manages(caller, &account)?;
+    require_outranks(caller, &account, &row)?;
     Ok((role, row, account))
 }
 
@@ -108,18 +110,23 @@ async fn grant(
     Path((user, key)): Path<(String, String)>,
 ) -> Result<Json<RoleJson>, ApiError> {
     let (role, row, account) = changeable(&state, &caller, &user, &key).await?;
+    // Whether the caller may grant it comes first, so that one who may not
+    // does not learn whether the user holds it. `org` is automatic: never
+    // granted by hand.
+    if role == Role::Org || !caller.may_grant(role, account.id, account.is_default) {
+        return Err(not_grantable(role, &account));
+    }
     let already = || ApiError::conflict(format!("User {} already has the role '{key}'", row.id));
     if row.roles().contains(role) {
         return Err(already());
     }
-    // `org` is automatic: held by every default-account user already.
-    if role == Role::Org || !caller.may_grant(role, account.id, account.is_default) {
-        return Err(not_grantable(role, &account));
-    }
     let mut tx = state.store.begin_write().await?;
     users::add_role(&mut tx, row.id, role)
         .await
-        .map_err(|_| already())?;
+        .map_err(|error| match error {
+            StoreError::Conflict(_) => already(),
+            other => other.into(),
+        })?;
     tx.commit().await?;
     Ok(Json(role.to_json()))
 }

@@ -72,6 +72,30 @@ async fn managed_account(
     Ok(account)
 }
 
+/// An admin manages the users of their account, but not one who holds a
+/// role the admin could not grant (an org-admin of the default account):
+/// changing that user's password or deleting them would hand the admin
+/// powers SPEC §1 keeps from them.
+pub(crate) fn require_outranks(
+    caller: &Caller,
+    account: &AccountRow,
+    target: &UserRow,
+) -> Result<(), ApiError> {
+    if caller.is_org_admin() || target.id == caller.user_id {
+        return Ok(());
+    }
+    let above = target.roles().iter().find(|role| {
+        *role != Role::Org && !caller.may_grant(*role, account.id, account.is_default)
+    });
+    match above {
+        Some(role) => Err(ApiError::forbidden(format!(
+            "You may not change a user who holds the role '{}'",
+            role.key()
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn require_manages(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
     if caller.manages_account(account.organization_id, account.id) {
         Ok(())
@@ -481,6 +505,7 @@ pub(crate) async fn update_user(
     let current = users::find(&mut *tx, scope, &UserKey::Id(user_id))
         .await?
         .ok_or_else(|| no_user(user_id, account.id))?;
+    require_outranks(caller, account, &current)?;
     if let Some(wanted) = &wanted_roles {
         let held = current.roles();
         if *wanted != held {
@@ -547,23 +572,25 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let account = managed_account(&state, &caller, &account_id).await?;
     let user_id = parse_id("user id", &user_id)?;
-    delete_user(&state, &account, user_id).await
+    delete_user(&state, &caller, &account, user_id).await
 }
 
 /// Deletes a user of `account`, which the caller manages.
 pub(crate) async fn delete_user(
     state: &AppState,
+    caller: &Caller,
     account: &AccountRow,
     user_id: i64,
 ) -> Result<StatusCode, ApiError> {
     let mut tx = state.store.begin_write().await?;
-    users::find(
+    let target = users::find(
         &mut *tx,
         UserScope::Account(account.id),
         &UserKey::Id(user_id),
     )
     .await?
     .ok_or_else(|| no_user(user_id, account.id))?;
+    require_outranks(caller, account, &target)?;
     users::delete(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(StatusCode::OK)

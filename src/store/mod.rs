@@ -209,9 +209,13 @@ impl Store {
         self.generation.load(Ordering::SeqCst)
     }
 
-    /// For writes made outside `begin_write` that change what caches hold.
-    pub(crate) fn bump_generation(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
+    /// Runs a write made outside `begin_write` that changes what caches
+    /// hold, as `WriteTx::commit` runs a commit (see `finish_write`).
+    pub(crate) async fn write_outside_transaction<T: Send + 'static>(
+        &self,
+        write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        finish_write(write, self.generation.clone()).await
     }
 
     /// A single write statement outside a transaction.
@@ -235,10 +239,34 @@ pub struct WriteTx {
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        Ok(())
+        let Self { tx, generation } = self;
+        finish_write(
+            async move {
+                tx.commit().await?;
+                Ok(())
+            },
+            generation,
+        )
+        .await
     }
+}
+
+/// Runs a write to its end on a task of its own, then moves the generation
+/// on. A request future can be dropped at any await (a timeout, a client
+/// that hangs up); if that happened between a COMMIT and the bump, caches
+/// would keep serving what the commit changed.
+pub(crate) async fn finish_write<T: Send + 'static>(
+    write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
+    generation: Arc<AtomicU64>,
+) -> Result<T, StoreError> {
+    tokio::spawn(async move {
+        let result = write.await;
+        // Also after a failed write: a spurious bump only empties caches.
+        generation.fetch_add(1, Ordering::SeqCst);
+        result
+    })
+    .await
+    .map_err(|join| StoreError::Io(std::io::Error::other(join)))?
 }
 
 impl std::ops::Deref for WriteTx {

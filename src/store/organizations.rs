@@ -212,7 +212,11 @@ pub async fn reset(
         .bind(&origin.created_date)
         .bind(&origin.created_date)
         .execute(&mut *conn)
-        .await?;
+        .await
+        // Its secret or email may have been taken since it was deleted.
+        .map_err(super::conflict_on_unique(
+            "The org-admin's secret or email is now used by another user",
+        ))?;
         users::replace_roles(conn, id, &RoleSet::new([Role::OrgAdmin, Role::Org])).await?;
     }
     Ok(Some(OrganizationIds {

@@ -128,12 +128,16 @@ pub async fn restore(store: &Store, name: &str) -> Result<Option<SnapshotInfo>, 
     if !path.is_file() {
         return Ok(None);
     }
-    let mut conn = store.writer().acquire().await?;
-    attach(&mut conn, &path).await?;
-    let copied = copy_from_attached(&mut conn).await;
-    detach(&mut conn).await?;
-    copied?;
-    store.bump_generation();
+    let (writer, attached) = (store.writer().clone(), path.clone());
+    store
+        .write_outside_transaction(async move {
+            let mut conn = writer.acquire().await?;
+            attach(&mut conn, &attached).await?;
+            let copied = copy_from_attached(&mut conn).await;
+            detach(&mut conn).await?;
+            copied
+        })
+        .await?;
     info(&path, name).map(Some)
 }
 

@@ -442,18 +442,22 @@ pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), Sto
 /// Records that the user authenticated today: a write at most once a day
 /// per user, so the hot path does not write.
 pub async fn touch_login(store: &Store, user_id: i64, today: &str) -> Result<(), StoreError> {
-    let result =
-        sqlx::query("UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?")
-            .bind(today)
+    let (writer, today) = (store.writer().clone(), today.to_owned());
+    // Cached credentials carry the date they were read with: the write
+    // moves the generation on.
+    store
+        .write_outside_transaction(async move {
+            sqlx::query(
+                "UPDATE users SET last_login_date = ? WHERE id = ? AND last_login_date <> ?",
+            )
+            .bind(&today)
             .bind(user_id)
-            .bind(today)
-            .execute(store.writer())
+            .bind(&today)
+            .execute(&writer)
             .await?;
-    if result.rows_affected() > 0 {
-        // Cached credentials carry the date they were read with.
-        store.bump_generation();
-    }
-    Ok(())
+            Ok(())
+        })
+        .await
 }
 
 /// The organization a user id belongs to, wherever it is: lets the

@@ -179,6 +179,7 @@ fn no_organization(id: i64) -> ApiError {
         (status = 200, description = "The organization's ids after the reset", body = ResetJson),
         (status = 400, description = "An id that is not a number", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
+        (status = 409, description = "Its org-admin was deleted and its secret or email has been taken since", body = ErrorBody),
     ),
 )]
 pub(super) async fn reset(
