@@ -138,8 +138,5 @@ async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
 
 /// A configured secret, checked, or a generated one.
 fn chosen_secret(flag: &'static str, given: Option<&str>) -> Result<Secret, BootstrapError> {
-    given.map_or_else(
-        || Ok(Secret::generate()),
-        |text| Secret::parse(text).map_err(|problem| BootstrapError::Secret(flag, problem)),
-    )
+    Secret::chosen_or_generated(given).map_err(|problem| BootstrapError::Secret(flag, problem))
 }

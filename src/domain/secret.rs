@@ -37,6 +37,12 @@ impl Secret {
         }
     }
 
+    /// The chosen secret if one is given (checked as `parse` does), else a
+    /// generated one.
+    pub fn chosen_or_generated(given: Option<&str>) -> Result<Self, &'static str> {
+        given.map_or_else(|| Ok(Self::generate()), Self::parse)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

@@ -79,13 +79,8 @@ impl From<OrganizationIds> for ResetJson {
 }
 
 fn chosen_secret(field: &str, given: Option<&str>) -> Result<Secret, ApiError> {
-    given.map_or_else(
-        || Ok(Secret::generate()),
-        |text| {
-            Secret::parse(text)
-                .map_err(|problem| ApiError::bad_request(format!("{field} {problem}")))
-        },
-    )
+    Secret::chosen_or_generated(given)
+        .map_err(|problem| ApiError::bad_request(format!("{field} {problem}")))
 }
 
 /// `POST /__admin/organizations`: a fresh organization with its default
