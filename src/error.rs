@@ -116,6 +116,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::domain::user::Invalid> for ApiError {
+    fn from(invalid: crate::domain::user::Invalid) -> Self {
+        ApiError::BadRequest(invalid.0)
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(error: crate::store::StoreError) -> Self {
         use crate::store::StoreError;

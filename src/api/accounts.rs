@@ -6,10 +6,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 
+use super::access::visible_account;
 use super::extract::JsonBody;
+use super::filter::compile_filter;
 use super::middleware::ErrorBody;
 use super::paging::{ListParams, ListQuery};
-use super::users::{compile_filter, visible_account};
 use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
 use crate::auth::Caller;
 use crate::ceql::Scope;

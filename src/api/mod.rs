@@ -1,10 +1,12 @@
 //! HTTP: the routes, their extractors and JSON shapes. Handlers call
 //! `store` and `ceql`; neither of those knows about HTTP.
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod extract;
 pub mod faults;
+pub mod filter;
 pub mod journal;
 pub mod metrics;
 pub mod middleware;

@@ -8,10 +8,11 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
+use super::access::require_manages;
 use super::extract::JsonBody;
 use super::middleware::ErrorBody;
 use super::paging::ListParams;
-use super::users::{self, list_users, require_manages, user_key};
+use super::users::{self, list_users, user_key};
 use super::wire::{PatchUserBody, RawJson, UserJson};
 use crate::auth::Caller;
 use crate::error::ApiError;

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 
+use super::access::{require_manages, require_outranks};
 use super::middleware::ErrorBody;
 use super::org_users::locate_user;
-use super::users::{require_manages, require_outranks};
 use crate::auth::Caller;
 use crate::domain::role::{Role, RoleJson};
 use crate::domain::user::parse_roles;

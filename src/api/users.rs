@@ -6,21 +6,23 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
+use super::access::{managed_account, require_outranks, visible, visible_account};
 use super::extract::{parse_id, JsonBody};
+use super::filter::compile_filter;
 use super::middleware::ErrorBody;
 use super::paging::{ListParams, ListQuery};
 use super::wire::{
     user_response, CreateUserBody, PatchUserBody, RawJson, RoleRef, UserJson, WithSecret,
 };
 use crate::auth::Caller;
-use crate::ceql::{self, Scope};
+use crate::ceql::Scope;
 use crate::domain::password::Password;
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::Secret;
-use crate::domain::user::{self, Address, Email, Invalid, NewUser};
+use crate::domain::user::{self, Address, Email, NewUser};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
+use crate::store::accounts::AccountRow;
 use crate::store::users::{self, UserChanges, UserKey, UserRecord, UserRow, UserScope};
 
 pub const USER_PASSWORD_HEADER: &str = "elements-user-password";
@@ -32,91 +34,6 @@ pub fn router() -> Router<AppState> {
             "/accounts/{id}/users/{user}",
             get(show).patch(update).delete(remove),
         )
-}
-
-impl From<Invalid> for ApiError {
-    fn from(invalid: Invalid) -> Self {
-        ApiError::BadRequest(invalid.0)
-    }
-}
-
-/// The account a path names: 404 if there is none, 403 if it belongs to
-/// another organization (SPEC §3).
-pub(crate) async fn visible_account(
-    state: &AppState,
-    caller: &Caller,
-    id_text: &str,
-) -> Result<AccountRow, ApiError> {
-    let id = parse_id("account id", id_text)?;
-    let account = accounts::find_cached(&state.store, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("No account found with id {id}")))?;
-    if account.organization_id != caller.organization_id {
-        return Err(forbidden_account(id));
-    }
-    Ok(account)
-}
-
-fn forbidden_account(id: i64) -> ApiError {
-    ApiError::forbidden(format!("You may not manage the users of account {id}"))
-}
-
-/// The account, if the caller may manage its users (org-admin, or admin of it).
-async fn managed_account(
-    state: &AppState,
-    caller: &Caller,
-    id_text: &str,
-) -> Result<AccountRow, ApiError> {
-    let account = visible_account(state, caller, id_text).await?;
-    require_manages(caller, &account)?;
-    Ok(account)
-}
-
-/// An admin manages the users of their account, but not one who holds a
-/// role the admin could not grant (an org-admin of the default account):
-/// changing that user's password or deleting them would hand the admin
-/// powers SPEC §1 keeps from them.
-pub(crate) fn require_outranks(
-    caller: &Caller,
-    account: &AccountRow,
-    target: &UserRow,
-) -> Result<(), ApiError> {
-    if caller.is_org_admin() || target.id == caller.user_id {
-        return Ok(());
-    }
-    let above = target.roles().iter().find(|role| {
-        *role != Role::Org && !caller.may_grant(*role, account.id, account.is_default)
-    });
-    match above {
-        Some(role) => Err(ApiError::forbidden(format!(
-            "You may not change a user who holds the role '{}'",
-            role.key()
-        ))),
-        None => Ok(()),
-    }
-}
-
-pub(crate) fn require_manages(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
-    if caller.manages_account(account.organization_id, account.id) {
-        Ok(())
-    } else {
-        Err(forbidden_account(account.id))
-    }
-}
-
-pub(crate) fn compile_filter(
-    filter: Option<&str>,
-    scope: Scope,
-) -> Result<Option<ceql::Sql>, ApiError> {
-    filter
-        .map(|text| ceql::compile_where(text, scope))
-        .transpose()
-        .map_err(where_error)
-}
-
-/// The 400 for a `where` that does not parse or compile.
-pub(crate) fn where_error(error: ceql::CeqlError) -> ApiError {
-    ApiError::bad_request(format!("Invalid where: {error}"))
 }
 
 /// `GET /accounts/{id}/users`
@@ -256,33 +173,6 @@ pub(crate) async fn show_user(
     let row = visible(caller, account, key, found, |row| row.id)?;
     let with_secret = password_header(state, headers, &row).await?;
     Ok(user_response(row, with_secret))
-}
-
-/// SPEC §3 for reading one user: a manager of the account sees anyone in
-/// it; anyone else only themselves, and learns nothing about whether any
-/// other record exists.
-fn visible<T>(
-    caller: &Caller,
-    account: &AccountRow,
-    key: &UserKey,
-    found: Option<T>,
-    id_of: impl Fn(&T) -> i64,
-) -> Result<T, ApiError> {
-    let manages = caller.manages_account(account.organization_id, account.id);
-    match found {
-        Some(user) if manages || id_of(&user) == caller.user_id => Ok(user),
-        _ if !manages => Err(forbidden_account(account.id)),
-        _ => {
-            let shown = match key {
-                UserKey::Id(id) => id.to_string(),
-                UserKey::Email(email) => email.clone(),
-            };
-            Err(ApiError::not_found(format!(
-                "No user '{shown}' found in account {}",
-                account.id
-            )))
-        }
-    }
 }
 
 /// `Elements-User-Password`: absent, no secret; correct, the secret; wrong,

@@ -6,8 +6,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::filter::where_error;
 use crate::api::middleware::ErrorBody;
-use crate::api::users::where_error;
 use crate::ceql::{self, Scope, SqlValue};
 use crate::error::ApiError;
 
