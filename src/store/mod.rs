@@ -308,10 +308,18 @@ pub(crate) fn bind_filter<'q, O>(
     filter: Option<&'q Sql>,
 ) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
     for value in filter.map(|sql| sql.params.as_slice()).unwrap_or_default() {
-        query = match value {
-            SqlValue::Int(int) => query.bind(*int),
-            SqlValue::Text(text) => query.bind(text.as_str()),
-        };
+        query = bind_value(query, value);
     }
     query
+}
+
+/// Binds one value of the CEQL compiler's (or the store's own) kind.
+pub(crate) fn bind_value<'q, O>(
+    query: sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    value: &'q SqlValue,
+) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+    match value {
+        SqlValue::Int(int) => query.bind(*int),
+        SqlValue::Text(text) => query.bind(text.as_str()),
+    }
 }

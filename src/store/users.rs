@@ -2,8 +2,8 @@
 
 use sqlx::{FromRow, Sqlite, SqliteConnection};
 
-use super::{bind_filter, conflict_on_unique, push_filter, Store, StoreError};
-use crate::ceql::Sql;
+use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
+use crate::ceql::{Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::user::{Address, Email, NewUser};
 
@@ -81,6 +81,25 @@ impl UserScope {
 pub enum UserKey {
     Id(i64),
     Email(String),
+}
+
+impl UserKey {
+    /// The condition that selects the user, and the value it binds.
+    fn condition(&self) -> (&'static str, SqlValue) {
+        match self {
+            UserKey::Id(id) => ("u.id = ?", SqlValue::Int(*id)),
+            UserKey::Email(email) => ("u.email_lower = ?", SqlValue::Text(Email::normalize(email))),
+        }
+    }
+}
+
+/// `FROM users u WHERE <scope> [AND (<filter>)]`, and the scope's value,
+/// bound first, then the filter's.
+fn matching(scope: UserScope, filter: Option<&Sql>) -> (String, i64) {
+    let (scope_sql, scope_id) = scope.condition();
+    let mut sql = format!("FROM users u WHERE {scope_sql}");
+    push_filter(&mut sql, filter);
+    (sql, scope_id)
 }
 
 /// Where a page starts: after a known id (a `nextPage` token), then
@@ -187,17 +206,10 @@ pub async fn find<'e>(
     key: &UserKey,
 ) -> Result<Option<UserRow>, StoreError> {
     let (scope_sql, scope_id) = scope.condition();
-    let key_sql = match key {
-        UserKey::Id(_) => "u.id = ?",
-        UserKey::Email(_) => "u.email_lower = ?",
-    };
+    let (key_sql, value) = key.condition();
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE {scope_sql} AND {key_sql}");
     let select = sqlx::query_as::<_, UserRow>(&sql).bind(scope_id);
-    let select = match key {
-        UserKey::Id(id) => select.bind(*id),
-        UserKey::Email(email) => select.bind(Email::normalize(email)),
-    };
-    Ok(select.fetch_optional(executor).await?)
+    Ok(bind_value(select, &value).fetch_optional(executor).await?)
 }
 
 /// One page of a user list, as the JSON array to send.
@@ -227,24 +239,17 @@ pub async fn find_json_cached(
     key: &UserKey,
 ) -> Result<Option<StoredUser>, StoreError> {
     let generation = store.generation();
-    let (key_sql, cache_key) = match key {
-        UserKey::Id(id) => ("u.id = ?", format!("{scope:?}|id|{id}")),
-        UserKey::Email(email) => (
-            "u.email_lower = ?",
-            format!("{scope:?}|email|{}", Email::normalize(email)),
-        ),
-    };
+    let (key_sql, value) = key.condition();
+    let cache_key = format!("{scope:?}|{value:?}");
     if let Some(user) = store.caches.users.get(&cache_key, generation) {
         return Ok(Some(user));
     }
     let (scope_sql, scope_id) = scope.condition();
     let sql = format!("SELECT u.id, u.json FROM users u WHERE {scope_sql} AND {key_sql}");
     let select = sqlx::query_as::<_, StoredUser>(&sql).bind(scope_id);
-    let select = match key {
-        UserKey::Id(id) => select.bind(*id),
-        UserKey::Email(email) => select.bind(Email::normalize(email)),
-    };
-    let user = select.fetch_optional(store.reader()).await?;
+    let user = bind_value(select, &value)
+        .fetch_optional(store.reader())
+        .await?;
     if let Some(user) = &user {
         store
             .caches
@@ -261,9 +266,7 @@ pub async fn list(
     filter: Option<&Sql>,
     page: PageRequest,
 ) -> Result<UserPage, StoreError> {
-    let (scope_sql, scope_id) = scope.condition();
-    let mut matching = format!("FROM users u WHERE {scope_sql}");
-    push_filter(&mut matching, filter);
+    let (matching, scope_id) = matching(scope, filter);
     // The aggregate takes the rows in the order the limited subquery yields
     // them (by id); an ORDER BY inside group_concat would sort the page a
     // second time through a temporary b-tree, which costs more than the
@@ -314,9 +317,8 @@ pub async fn count(
     scope: UserScope,
     filter: Option<&Sql>,
 ) -> Result<i64, StoreError> {
-    let (scope_sql, scope_id) = scope.condition();
-    let mut sql = format!("SELECT COUNT(*) FROM users u WHERE {scope_sql}");
-    push_filter(&mut sql, filter);
+    let (matching, scope_id) = matching(scope, filter);
+    let sql = format!("SELECT COUNT(*) {matching}");
     let query = bind_filter(sqlx::query_as::<_, (i64,)>(&sql).bind(scope_id), filter);
     Ok(query.fetch_one(conn).await?.0)
 }
