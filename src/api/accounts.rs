@@ -62,12 +62,7 @@ async fn list(
     let token_scope = format!("accounts:organization:{}", caller.organization_id);
     let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
     let filter = compile_filter(query.filter.as_deref(), Scope::Accounts)?;
-    let mut tx = state
-        .store
-        .reader()
-        .begin()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = state.store.read().await?;
     let rows = accounts::list(
         &mut tx,
         caller.organization_id,
@@ -76,7 +71,7 @@ async fn list(
     )
     .await?;
     let total = accounts::count(&mut tx, caller.organization_id, filter.as_ref()).await?;
-    drop(tx);
+    tx.commit().await?;
     let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
     Ok((
         headers,

@@ -86,12 +86,7 @@ pub(crate) async fn list_users(
     let filter = compile_filter(query.filter.as_deref(), Scope::Users)?;
     // One read transaction: the page and its count see the same snapshot.
     let generation = state.store.generation();
-    let mut tx = state
-        .store
-        .reader()
-        .begin()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut tx = state.store.read().await?;
     let page = users::list(&mut tx, scope, filter.as_ref(), query.page).await?;
     let store = &state.store;
     let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
@@ -103,7 +98,7 @@ pub(crate) async fn list_users(
     {
         return Err(ApiError::not_found("No users found"));
     }
-    drop(tx);
+    tx.commit().await?;
     let headers = query.headers(
         total,
         page.returned,

@@ -19,12 +19,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Sqlite, Transaction};
+use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
+
+/// A boxed future that may borrow what it runs on (a connection).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Where the state lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +126,12 @@ impl Store {
             .min_connections(1)
             .max_connections(1)
             .idle_timeout(None)
-            .max_lifetime(None);
+            .max_lifetime(None)
+            // No ping when a request takes the connection: a request
+            // cancelled during that ping makes sqlx close the connection,
+            // and for `:memory:` that would be the whole database. Taking an
+            // idle connection without it cannot be interrupted.
+            .test_before_acquire(false);
         match database {
             Database::Memory => {
                 // SQLite's own `:memory:` name rather than sqlx's in-memory
@@ -191,12 +200,17 @@ impl Store {
         &self.reader
     }
 
+    /// A read transaction: what it reads is one snapshot of the database.
+    pub async fn read(&self) -> Result<Tx, StoreError> {
+        Tx::begin(self.reader.acquire().await?, "BEGIN").await
+    }
+
     /// A write transaction that holds the write lock from its first
     /// statement. A deferred transaction that reads and then writes can fail
     /// with "database is locked" instead of waiting; IMMEDIATE cannot.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(WriteTx {
-            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE").await?,
             generation: self.generation.clone(),
         })
     }
@@ -229,25 +243,108 @@ impl Store {
     }
 }
 
+/// A transaction on a pooled connection, begun and ended with plain
+/// `BEGIN`/`COMMIT` statements.
+///
+/// sqlx's own `Transaction` is not used: its `begin` raises a per-connection
+/// depth counter before the transaction object exists, so a request
+/// cancelled at that moment (a client that hangs up, a timeout) leaves the
+/// connection inside a transaction that nothing rolls back, and every later
+/// `begin` on it fails. Here the guard exists before `BEGIN` is sent, and a
+/// `Tx` dropped before it ended (cancelled, or a panic) has a task roll it
+/// back before the connection can be used again.
+pub struct Tx {
+    /// `Some` until the transaction ends; only `end` and `drop` take it.
+    conn: Option<PoolConnection<Sqlite>>,
+}
+
+impl Tx {
+    async fn begin(
+        conn: PoolConnection<Sqlite>,
+        statement: &'static str,
+    ) -> Result<Self, StoreError> {
+        let mut tx = Tx { conn: Some(conn) };
+        if let Err(error) = sqlx::query(statement).execute(&mut *tx).await {
+            // A connection found inside a transaction (which the guard
+            // should make impossible) is repaired rather than left broken
+            // for every later request.
+            if !error.to_string().contains("within a transaction") {
+                return Err(error.into());
+            }
+            tracing::warn!("a pooled connection was still in a transaction; rolling it back");
+            sqlx::query("ROLLBACK").execute(&mut *tx).await?;
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
+    /// Commits (a read transaction just ends); the connection goes back to
+    /// the pool.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.end("COMMIT").await
+    }
+
+    async fn end(mut self, statement: &'static str) -> Result<(), StoreError> {
+        // The connection stays in the guard until the statement has run, so
+        // a future dropped meanwhile still rolls back (harmless when the
+        // COMMIT did run: SQLite then has no transaction to roll back).
+        sqlx::query(statement).execute(&mut *self).await?;
+        self.conn = None;
+        Ok(())
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            // The task owns the connection until the rollback has run, so
+            // no one else can begin on it first.
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    if let Err(error) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
+                        tracing::debug!(%error, "rollback of an abandoned transaction");
+                    }
+                });
+            }
+            // No runtime (the process is ending): do not reuse it.
+            Err(_) => conn.close_on_drop(),
+        }
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::SqliteConnection;
+
+    fn deref(&self) -> &Self::Target {
+        self.conn
+            .as_deref()
+            .expect("a Tx holds its connection until it ends")
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.conn
+            .as_deref_mut()
+            .expect("a Tx holds its connection until it ends")
+    }
+}
+
 /// A write transaction (`Store::begin_write`): use it as a connection;
 /// `commit` moves the store's generation on, so caches drop what it changed.
 /// Dropped without a commit, it rolls back.
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Tx,
     generation: Arc<AtomicU64>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         let Self { tx, generation } = self;
-        finish_write(
-            async move {
-                tx.commit().await?;
-                Ok(())
-            },
-            generation,
-        )
-        .await
+        finish_write(tx.commit(), generation).await
     }
 }
 

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use serde::Serialize;
-use sqlx::Connection;
 
 use super::{Store, StoreError};
 
@@ -77,16 +76,41 @@ pub async fn save(store: &Store, name: &str) -> Result<SnapshotInfo, StoreError>
     // destroys the previous snapshot of that name.
     let partial = path.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
-    let mut conn = store.writer().acquire().await?;
-    attach(&mut conn, &partial).await?;
-    let copied = copy_into_attached(&mut conn).await;
-    detach(&mut conn).await?;
+    let (writer, attached) = (store.writer().clone(), partial.clone());
+    // On a task of its own (see `Store::write_outside_transaction`): a
+    // request cancelled half-way must not leave the writer attached or
+    // inside a transaction.
+    let copied = store
+        .write_outside_transaction(async move {
+            let mut conn = writer.acquire().await?;
+            attach(&mut conn, &attached).await?;
+            let copied = immediate(&mut conn, copy_into_attached).await;
+            detach(&mut conn).await?;
+            copied
+        })
+        .await;
     if let Err(error) = copied {
         let _ = std::fs::remove_file(&partial);
         return Err(error);
     }
     std::fs::rename(&partial, &path)?;
     info(&path, name)
+}
+
+/// Runs `work` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on an error.
+/// Plain statements, as `store::Tx` uses, because of sqlx's cancellation
+/// hazard described there.
+async fn immediate(
+    conn: &mut sqlx::SqliteConnection,
+    work: for<'c> fn(
+        &'c mut sqlx::SqliteConnection,
+    ) -> super::BoxFuture<'c, Result<(), StoreError>>,
+) -> Result<(), StoreError> {
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    let result = work(conn).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    sqlx::query(end).execute(&mut *conn).await?;
+    result
 }
 
 async fn attach(conn: &mut sqlx::SqliteConnection, path: &Path) -> Result<(), StoreError> {
@@ -106,20 +130,24 @@ async fn detach(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
-async fn copy_into_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    for table in TABLES.iter().chain(&["_sqlx_migrations"]) {
-        sqlx::query(&format!(
-            "CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}"
-        ))
-        .execute(&mut *tx)
+fn copy_into_attached(
+    conn: &mut sqlx::SqliteConnection,
+) -> super::BoxFuture<'_, Result<(), StoreError>> {
+    Box::pin(async move {
+        for table in TABLES.iter().chain(&["_sqlx_migrations"]) {
+            sqlx::query(&format!(
+                "CREATE TABLE snapshot.{table} AS SELECT * FROM main.{table}"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+        sqlx::query(
+            "CREATE TABLE snapshot.sequences AS SELECT name, seq FROM main.sqlite_sequence",
+        )
+        .execute(&mut *conn)
         .await?;
-    }
-    sqlx::query("CREATE TABLE snapshot.sequences AS SELECT name, seq FROM main.sqlite_sequence")
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Replaces the whole state with the snapshot's. `None`: no such snapshot.
@@ -154,35 +182,42 @@ async fn copy_from_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), Sto
             "The snapshot has schema version {theirs}; this server has {ours}"
         )));
     }
-    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    for table in TABLES.iter().rev() {
-        sqlx::query(&format!("DELETE FROM main.{table}"))
-            .execute(&mut *tx)
+    immediate(conn, replace_from_attached).await
+}
+
+/// Every table's rows replaced by the snapshot's, in one transaction.
+fn replace_from_attached(
+    conn: &mut sqlx::SqliteConnection,
+) -> super::BoxFuture<'_, Result<(), StoreError>> {
+    Box::pin(async move {
+        for table in TABLES.iter().rev() {
+            sqlx::query(&format!("DELETE FROM main.{table}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+        for table in TABLES {
+            sqlx::query(&format!(
+                "INSERT INTO main.{table} SELECT * FROM snapshot.{table}"
+            ))
+            .execute(&mut *conn)
             .await?;
-    }
-    for table in TABLES {
-        sqlx::query(&format!(
-            "INSERT INTO main.{table} SELECT * FROM snapshot.{table}"
-        ))
-        .execute(&mut *tx)
-        .await?;
-    }
-    // Ids are never handed out twice: keep the higher of the two counters.
-    sqlx::query(
-        "INSERT INTO main.sqlite_sequence (name, seq) SELECT s.name, s.seq \
+        }
+        // Ids are never handed out twice: keep the higher of the two counters.
+        sqlx::query(
+            "INSERT INTO main.sqlite_sequence (name, seq) SELECT s.name, s.seq \
          FROM snapshot.sequences s \
          WHERE NOT EXISTS (SELECT 1 FROM main.sqlite_sequence m WHERE m.name = s.name)",
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "UPDATE main.sqlite_sequence SET seq = MAX(seq, COALESCE( \
+        )
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE main.sqlite_sequence SET seq = MAX(seq, COALESCE( \
            (SELECT s.seq FROM snapshot.sequences s WHERE s.name = main.sqlite_sequence.name), 0))",
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+        )
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
 }
 
 /// Every snapshot, by name.
