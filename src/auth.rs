@@ -1,18 +1,16 @@
-//! Authentication (the `Authorization: User …, Organization …` header) and
-//! the authorization rules of SPEC §3.
+//! Authentication: the `Authorization: User …, Organization …` header
+//! parsed, and its secrets resolved to the calling user
+//! (docs/api.md#authentication). What that user may then do is
+//! `domain::access`.
 //!
 //! Secrets are looked up by SHA-256 digest and compared in constant time;
 //! the header's value is never logged.
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
-
-use crate::api::journal::CallerSlot;
-use crate::domain::role::{Role, RoleSet};
+use crate::domain::access::Caller;
+use crate::domain::role::RoleSet;
 use crate::domain::secret::SecretDigest;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::service::Services;
 use crate::store::{organizations, users};
 
 /// The two secrets of an `Authorization` header.
@@ -61,70 +59,15 @@ pub fn parse_authorization(header: &str) -> Option<Credentials<'_>> {
     })
 }
 
-/// The authenticated user behind a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: i64,
-    pub organization_id: i64,
-    pub account_id: i64,
-    pub roles: RoleSet,
-}
-
-impl Caller {
-    pub fn is_org_admin(&self) -> bool {
-        self.roles.contains(Role::OrgAdmin)
-    }
-
-    /// An admin of the given account (org-admins are handled separately).
-    pub fn is_admin_of(&self, account_id: i64) -> bool {
-        self.account_id == account_id && self.roles.contains(Role::Admin)
-    }
-
-    /// May manage the users of this account (SPEC §3).
-    pub fn manages_account(&self, organization_id: i64, account_id: i64) -> bool {
-        self.organization_id == organization_id
-            && (self.is_org_admin() || self.is_admin_of(account_id))
-    }
-
-    /// May give `role` to a user of `account_id` (SPEC §1's grant table).
-    /// `in_default_account` says whether that account is the default one.
-    pub fn may_grant(&self, role: Role, account_id: i64, in_default_account: bool) -> bool {
-        match role {
-            Role::SysAdmin => false,
-            Role::OrgAdmin => self.is_org_admin() && in_default_account,
-            Role::Admin => self.is_org_admin() || self.is_admin_of(account_id),
-            // Automatic for the default account's users; meaningless elsewhere.
-            Role::Org => {
-                in_default_account && (self.is_org_admin() || self.is_admin_of(account_id))
-            }
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or_else(ApiError::unauthorized)?;
-        let credentials = parse_authorization(header).ok_or_else(ApiError::unauthorized)?;
-        let caller = authenticate(state, &credentials).await?;
-        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
-            // Set once per request; a second extraction finds it set already.
-            let _ = slot.0.set((caller.organization_id, caller.user_id));
-        }
-        parts.extensions.insert(caller.clone());
-        Ok(caller)
-    }
-}
-
-async fn authenticate(state: &AppState, credentials: &Credentials<'_>) -> Result<Caller, ApiError> {
+/// The active user whose secrets these are: 401 for anything else (a
+/// wrong or mismatched secret, an inactive user or account).
+pub async fn authenticate(
+    services: &Services,
+    credentials: &Credentials<'_>,
+) -> Result<Caller, ApiError> {
     let user_digest = SecretDigest::of(credentials.user_secret);
     let organization_digest = SecretDigest::of(credentials.organization_secret);
-    let row = organizations::find_credentials(&state.store, &user_digest)
+    let row = organizations::find_credentials(&services.store, &user_digest)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     // Both checks always run, so the time taken does not say which failed.
@@ -133,9 +76,9 @@ async fn authenticate(state: &AppState, credentials: &Credentials<'_>) -> Result
     if !(user_ok & organization_ok & row.user_active & row.account_active) {
         return Err(ApiError::unauthorized());
     }
-    let today = state.clock.today();
+    let today = services.clock.today();
     if row.last_login_date != today {
-        users::touch_login(&state.store, row.user_id, &today).await?;
+        users::touch_login(&services.store, row.user_id, &today).await?;
     }
     Ok(Caller {
         user_id: row.user_id,

@@ -4,9 +4,10 @@
 use crate::config::Config;
 use crate::domain::password::Password;
 use crate::domain::secret::Secret;
-use crate::domain::user::{Email, NewUser};
-use crate::state::AppState;
-use crate::store::organizations::{self, NewOrganization, OriginKind};
+use crate::domain::user::Email;
+use crate::service::organizations::NewOrganizationInput;
+use crate::service::{self, fixtures, Services};
+use crate::store::organizations::{self, OriginKind};
 use crate::store::StoreError;
 
 pub const DEFAULT_ORGANIZATION_NAME: &str = "localelements";
@@ -60,27 +61,31 @@ pub enum BootstrapError {
     #[error("cannot read the seed file {0}: {1}")]
     SeedFile(std::path::PathBuf, std::io::Error),
     #[error("invalid seed file: {0}")]
-    Seed(#[from] crate::seed::SeedError),
+    Seed(#[from] fixtures::SeedError),
 }
 
 /// Creates the first organization on an empty database; on a database that
 /// already holds one, changes nothing and reads back what to print.
-pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, BootstrapError> {
-    if organizations::any_exists(state.store.reader()).await? {
-        return existing(state).await;
+pub async fn ensure(services: &Services, config: &Config) -> Result<Credentials, BootstrapError> {
+    let store = &services.store;
+    if organizations::any_exists(store.reader()).await? {
+        return existing(services).await;
     }
-    let org_secret = chosen_secret("--org-secret", config.org_secret.as_deref())?;
-    let user_secret = chosen_secret("--user-secret", config.user_secret.as_deref())?;
-    let (password, generated_password) = match &config.admin_password {
+    let (admin_password, generated_password) = match &config.admin_password {
         Some(given) => (Password::new(given.clone()), None),
         None => {
             let generated = Password::new(Secret::generate().expose());
             (generated.clone(), Some(generated))
         }
     };
-    let admin =
-        NewUser::org_admin(Email::parse(&config.admin_email).map_err(BootstrapError::AdminEmail)?);
-    let hash = state.hasher.hash(password).await?;
+    let input = NewOrganizationInput {
+        name: DEFAULT_ORGANIZATION_NAME.to_owned(),
+        org_secret: chosen_secret("--org-secret", config.org_secret.as_deref())?,
+        user_secret: chosen_secret("--user-secret", config.user_secret.as_deref())?,
+        admin_email: Email::parse(&config.admin_email).map_err(BootstrapError::AdminEmail)?,
+        admin_password,
+    };
+    let organization = service::organizations::prepare(services, input).await?;
     // The fixture is read, checked and hashed before anything is written, and
     // then goes in with the bootstrap in one transaction: a bad fixture
     // leaves the database empty, so the next start tries it again.
@@ -88,41 +93,29 @@ pub async fn ensure(state: &AppState, config: &Config) -> Result<Credentials, Bo
         Some(path) => {
             let bytes =
                 std::fs::read(path).map_err(|e| BootstrapError::SeedFile(path.clone(), e))?;
-            Some(crate::seed::prepare(&bytes, &state.hasher).await?)
+            Some(fixtures::prepare(&bytes, &services.hasher).await?)
         }
         None => None,
     };
-    let today = state.clock.today();
-    let mut tx = state.store.begin_write().await?;
+    let today = services.clock.today();
+    let mut tx = store.begin_write().await?;
     // Another process may have bootstrapped the same file meanwhile.
     if organizations::any_exists(&mut *tx).await? {
         drop(tx);
-        return existing(state).await;
+        return existing(services).await;
     }
-    organizations::create(
-        &mut tx,
-        NewOrganization {
-            kind: OriginKind::Server,
-            name: DEFAULT_ORGANIZATION_NAME,
-            secret: &org_secret,
-            admin: &admin,
-            admin_password_hash: &hash,
-            admin_secret: &user_secret,
-            today: &today,
-        },
-    )
-    .await?;
+    service::organizations::insert(&mut tx, OriginKind::Server, &organization, &today).await?;
     if let Some(fixture) = &fixture {
-        crate::seed::insert(&mut tx, fixture, &today).await?;
+        fixtures::insert(&mut tx, fixture, &today).await?;
     }
     tx.commit().await?;
-    let mut credentials = existing(state).await?;
+    let mut credentials = existing(services).await?;
     credentials.generated_password = generated_password;
     Ok(credentials)
 }
 
-async fn existing(state: &AppState) -> Result<Credentials, BootstrapError> {
-    let found = organizations::bootstrap_credentials(state.store.reader())
+async fn existing(services: &Services) -> Result<Credentials, BootstrapError> {
+    let found = organizations::bootstrap_credentials(services.store.reader())
         .await?
         .ok_or(BootstrapError::NoAdmin)?;
     Ok(Credentials {

@@ -135,6 +135,7 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Database(cause) => Self::internal(cause),
             StoreError::Migrate(cause) => Self::internal(cause),
             StoreError::Io(cause) => Self::internal(cause),
+            StoreError::Schema(cause) => Self::internal(cause),
         }
     }
 }

@@ -16,8 +16,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod healthcheck;
-pub mod seed;
-pub mod state;
+pub mod service;
 pub mod store;
 
 use std::future::Future;
@@ -30,7 +29,8 @@ use tokio::task::JoinHandle;
 pub use bootstrap::Credentials;
 pub use config::Config;
 
-use crate::state::AppState;
+use crate::api::state::AppState;
+use crate::service::Services;
 use crate::store::Store;
 
 /// Serves `router` on `listener` until `shutdown` resolves; requests in
@@ -60,7 +60,7 @@ pub enum StartError {
 pub struct Server {
     address: SocketAddr,
     credentials: Credentials,
-    state: AppState,
+    services: Services,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -70,8 +70,9 @@ impl Server {
     /// and starts serving in the background.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let store = Store::open(&config.database).await?;
-        let state = AppState::new(store, &config);
-        let credentials = bootstrap::ensure(&state, &config).await?;
+        let services = Services::new(store, config.fast_password_hashing);
+        let credentials = bootstrap::ensure(&services, &config).await?;
+        let state = AppState::new(services.clone(), &config);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|error| StartError::Listen(config.listen, error))?;
@@ -87,7 +88,7 @@ impl Server {
         Ok(Self {
             address,
             credentials,
-            state,
+            services,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -136,7 +137,7 @@ impl Server {
                 .unwrap_or_else(|join| Err(std::io::Error::other(join))),
             None => Ok(()),
         };
-        self.state.store.close().await;
+        self.services.store.close().await;
         result
     }
 }

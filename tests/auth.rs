@@ -70,40 +70,31 @@ async fn a_user_secret_only_works_with_its_own_organization() {
         first.stop().await.unwrap();
     }
     let other_org = {
-        use localelements::domain::{
-            password::PasswordHasher, role::Role, secret::Secret, user::*,
-        };
-        use localelements::store::{organizations, Store};
+        use localelements::domain::{password::Password, secret::Secret, user::Email};
+        use localelements::service::organizations::{self, NewOrganizationInput};
+        use localelements::service::Services;
+        use localelements::store::organizations::OriginKind;
+        use localelements::store::Store;
         let store = Store::open(&config.database).await.unwrap();
-        let hash = PasswordHasher::new(true)
-            .hash(localelements::domain::password::Password::new("x"))
-            .await
-            .unwrap();
-        let admin = NewUser {
-            first_name: "Other".into(),
-            last_name: "Admin".into(),
-            email: Email::parse("admin@localelements.test").unwrap(),
-            address: Address::default(),
-            roles: vec![Role::OrgAdmin, Role::Org],
-        };
-        let mut tx = store.begin_write().await.unwrap();
+        let services = Services::new(store.clone(), true);
         let ids = organizations::create(
-            &mut tx,
-            organizations::NewOrganization {
-                kind: organizations::OriginKind::Tenant,
-                name: "other",
-                secret: &Secret::new("other-org-secret"),
-                admin: &admin,
-                admin_password_hash: &hash,
-                admin_secret: &Secret::new("other-user-secret"),
-                today: "2020-01-01",
+            &services,
+            OriginKind::Tenant,
+            NewOrganizationInput {
+                name: "other".into(),
+                org_secret: Secret::new("other-org-secret"),
+                user_secret: Secret::new("other-user-secret"),
+                admin_email: Email::parse("admin@localelements.test").unwrap(),
+                admin_password: Password::new("x"),
             },
         )
         .await
         .unwrap();
-        tx.commit().await.unwrap();
         store.close().await;
-        ids
+        OtherOrg {
+            default_account_id: ids.default_account_id,
+            admin_user_id: ids.admin_user_id.unwrap(),
+        }
     };
     let server = TestServer::start_with(dir, config).await;
     let own = "User other-user-secret, Organization other-org-secret";
@@ -224,4 +215,10 @@ async fn last_login_date_is_today_after_a_request() {
         user["lastLoginDate"].as_str().unwrap(),
         localelements::domain::clock::format_date(today)
     );
+}
+
+/// The ids of an organization the test makes beside the server's own.
+struct OtherOrg {
+    default_account_id: i64,
+    admin_user_id: i64,
 }

@@ -1,42 +1,33 @@
-//! `GET /accounts` and `GET /accounts/{id}` (SPEC §4.6): organization
-//! administrators only; the real service answers 401 to anyone else.
+//! Accounts (docs/api.md#accounts): `/accounts` and `/accounts/{id}`, for
+//! organization administrators only; the real service answers 401 to
+//! anyone else.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::access::visible_account;
-use super::extract::JsonBody;
-use super::filter::compile_filter;
+use super::extract::{parse_id, JsonBody};
 use super::middleware::ErrorBody;
-use super::paging::{ListParams, ListQuery};
+use super::openapi::{JsonBodyErrors, OrgAdminsOnly};
+use super::paging::{self, ListParams};
+use super::state::AppState;
 use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
-use crate::auth::Caller;
-use crate::ceql::Scope;
-use crate::domain::user;
+use crate::domain::access::Caller;
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::accounts::{self, AccountChanges, NewAccount};
+use crate::service::accounts;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", get(list).post(create))
-        .route("/accounts/{id}", get(show).patch(update).delete(remove))
-}
-
-fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
-    if caller.is_org_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized())
-    }
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show, update, remove))
 }
 
 /// `GET /accounts`: the default account first, then by id.
 #[utoipa::path(
     get,
-    path = "/elements/api-v2/accounts",
+    path = "/accounts",
     operation_id = "listAccounts",
     tag = "accounts",
     summary = "List the organization's accounts",
@@ -49,7 +40,7 @@ fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
             ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
         )),
         (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        OrgAdminsOnly,
     ),
     security(("Authorization" = [])),
 )]
@@ -58,31 +49,18 @@ async fn list(
     caller: Caller,
     Query(params): Query<ListParams>,
 ) -> Result<(HeaderMap, Json<Vec<AccountJson>>), ApiError> {
-    require_org_admin(&caller)?;
-    let token_scope = format!("accounts:organization:{}", caller.organization_id);
-    let query = ListQuery::parse(params, &token_scope, &state.tokens)?;
-    let filter = compile_filter(query.filter.as_deref(), Scope::Accounts)?;
-    let mut tx = state.store.read().await?;
-    let rows = accounts::list(
-        &mut tx,
-        caller.organization_id,
-        filter.as_ref(),
-        query.page_with_lookahead(),
-    )
-    .await?;
-    let total = accounts::count(&mut tx, caller.organization_id, filter.as_ref()).await?;
-    tx.commit().await?;
-    let (headers, rows) = query.finish(rows, |row| row.id, total, &token_scope, &state.tokens);
+    let page = accounts::list(&state.services, &caller, params.into()).await?;
+    let headers = paging::headers(&page);
     Ok((
         headers,
-        Json(rows.into_iter().map(AccountJson::from).collect()),
+        Json(page.items.into_iter().map(AccountJson::from).collect()),
     ))
 }
 
 /// `GET /accounts/{id}`
 #[utoipa::path(
     get,
-    path = "/elements/api-v2/accounts/{id}",
+    path = "/accounts/{id}",
     operation_id = "getAccount",
     tag = "accounts",
     summary = "Get one account",
@@ -91,7 +69,7 @@ async fn list(
     responses(
         (status = 200, description = "The account", body = AccountJson),
         (status = 400, description = "An account id that is not a number", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        OrgAdminsOnly,
         (status = 403, description = "The account belongs to another organization", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
     ),
@@ -102,15 +80,18 @@ async fn show(
     caller: Caller,
     Path(account_id): Path<String>,
 ) -> Result<Json<AccountJson>, ApiError> {
-    require_org_admin(&caller)?;
-    let account = visible_account(&state, &caller, &account_id).await?;
-    Ok(Json(account.into()))
+    let account_id = parse_id("account id", &account_id)?;
+    Ok(Json(
+        accounts::show(&state.services, &caller, account_id)
+            .await?
+            .into(),
+    ))
 }
 
 /// `POST /accounts`: a new customer account; a duplicate `externalId` is 409.
 #[utoipa::path(
     post,
-    path = "/elements/api-v2/accounts",
+    path = "/accounts",
     operation_id = "createAccount",
     tag = "accounts",
     summary = "Create a customer account",
@@ -125,10 +106,9 @@ async fn show(
             ("CreateUser" = (operation_id = "createAccountUser", parameters(("id" = "$response.body#/id")))),
         )),
         (status = 400, description = "A body that is not a JSON object, or a missing or blank `name`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        OrgAdminsOnly,
         (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),
-        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        JsonBodyErrors,
     ),
     security(("Authorization" = [])),
 )]
@@ -137,34 +117,18 @@ async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<CreateAccountBody>,
 ) -> Result<Json<AccountJson>, ApiError> {
-    require_org_admin(&caller)?;
-    let name = user::required_text("name", body.name)?;
-    let today = state.clock.today();
-    let mut tx = state.store.begin_write().await?;
-    let id = accounts::insert(
-        &mut tx,
-        NewAccount {
-            organization_id: caller.organization_id,
-            name: &name,
-            description: body.description.as_deref(),
-            external_id: body.external_id.as_deref(),
-            is_default: false,
-            created_date: &today,
-        },
-    )
-    .await?;
-    let account = accounts::find(&mut *tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("created account vanished inside its transaction"))?;
-    tx.commit().await?;
-    Ok(Json(account.into()))
+    Ok(Json(
+        accounts::create(&state.services, &caller, body.into())
+            .await?
+            .into(),
+    ))
 }
 
 /// `PATCH /accounts/{id}`: name, description, externalId (409 if taken),
 /// active. The default account cannot be deactivated.
 #[utoipa::path(
     patch,
-    path = "/elements/api-v2/accounts/{id}",
+    path = "/accounts/{id}",
     operation_id = "updateAccount",
     tag = "accounts",
     summary = "Update an account",
@@ -174,12 +138,11 @@ async fn create(
     responses(
         (status = 200, description = "The updated account", body = AccountJson),
         (status = 400, description = "A body that is not a JSON object, a blank `name`, or an account id that is not a number", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        OrgAdminsOnly,
         (status = 403, description = "The account belongs to another organization, or is the default account and `active` is `false`", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
         (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),
-        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        JsonBodyErrors,
     ),
     security(("Authorization" = [])),
 )]
@@ -189,31 +152,8 @@ async fn update(
     Path(account_id): Path<String>,
     JsonBody(body): JsonBody<PatchAccountBody>,
 ) -> Result<Json<AccountJson>, ApiError> {
-    require_org_admin(&caller)?;
-    let account = visible_account(&state, &caller, &account_id).await?;
-    let name = user::non_empty_text("name", body.name)?;
-    if account.is_default && body.active == Some(false) {
-        return Err(ApiError::forbidden(
-            "The default account cannot be deactivated",
-        ));
-    }
-    let mut tx = state.store.begin_write().await?;
-    let changes = AccountChanges {
-        name,
-        description: body.description,
-        external_id: body.external_id,
-        active: body.active,
-    };
-    let deactivating = changes.active == Some(false);
-    accounts::update(&mut tx, account.id, changes).await?;
-    if deactivating {
-        // As DELETE does: the account's users stop at once, and say so.
-        accounts::deactivate(&mut tx, account.id).await?;
-    }
-    let account = accounts::find(&mut *tx, account.id)
-        .await?
-        .ok_or_else(|| ApiError::internal("an updated account vanished inside its transaction"))?;
-    tx.commit().await?;
+    let account_id = parse_id("account id", &account_id)?;
+    let account = accounts::update(&state.services, &caller, account_id, body.into()).await?;
     Ok(Json(account.into()))
 }
 
@@ -222,7 +162,7 @@ async fn update(
 /// empty body; the default account cannot be deleted.
 #[utoipa::path(
     delete,
-    path = "/elements/api-v2/accounts/{id}",
+    path = "/accounts/{id}",
     operation_id = "deleteAccount",
     tag = "accounts",
     summary = "Delete (deactivate) an account",
@@ -231,7 +171,7 @@ async fn update(
     responses(
         (status = 200, description = "Deactivated; the body is empty"),
         (status = 400, description = "An account id that is not a number", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials, or the caller is not an org-admin", body = ErrorBody),
+        OrgAdminsOnly,
         (status = 403, description = "The account belongs to another organization, or is the default account", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
     ),
@@ -242,13 +182,7 @@ async fn remove(
     caller: Caller,
     Path(account_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_org_admin(&caller)?;
-    let account = visible_account(&state, &caller, &account_id).await?;
-    if account.is_default {
-        return Err(ApiError::forbidden("The default account cannot be deleted"));
-    }
-    let mut tx = state.store.begin_write().await?;
-    accounts::deactivate(&mut tx, account.id).await?;
-    tx.commit().await?;
+    let account_id = parse_id("account id", &account_id)?;
+    accounts::delete(&state.services, &caller, account_id).await?;
     Ok(StatusCode::OK)
 }

@@ -2,12 +2,20 @@
 //! problem: JSON bodies, numeric path segments, list query parameters.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::auth::{authenticate, parse_authorization};
+use crate::domain::access::Caller;
 use crate::error::ApiError;
+pub use crate::service::parse_id;
+
+use super::journal::CallerSlot;
+use super::state::AppState;
 
 /// The request body limit of SPEC §6.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -71,10 +79,23 @@ pub fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     })
 }
 
-/// A numeric id from a path segment; anything else is 400 naming it.
-pub fn parse_id(what: &str, text: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id >= 0)
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid {what} '{text}': expected a number")))
+/// The authenticated caller: 401 without valid credentials.
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let credentials = parse_authorization(header).ok_or_else(ApiError::unauthorized)?;
+        let caller = authenticate(&state.services, &credentials).await?;
+        if let Some(slot) = parts.extensions.get::<CallerSlot>() {
+            // Set once per request; a second extraction finds it set already.
+            let _ = slot.0.set((caller.organization_id, caller.user_id));
+        }
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
 }

@@ -20,9 +20,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::journal::{redact_query, CallerSlot, JournalEntry};
+use crate::api::state::AppState;
 use crate::domain::secret::SecretDigest;
 use crate::error::{ApiError, ErrorMessage};
-use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "elements-request-id";
 

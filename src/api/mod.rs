@@ -1,12 +1,11 @@
-//! HTTP: the routes, their extractors and JSON shapes. Handlers call
-//! `store` and `ceql`; neither of those knows about HTTP.
+//! HTTP: the routes, their extractors and JSON shapes. A handler extracts
+//! the request, calls one `service` function and renders its answer;
+//! nothing below `api` knows about HTTP.
 
-pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod extract;
 pub mod faults;
-pub mod filter;
 pub mod journal;
 pub mod metrics;
 pub mod middleware;
@@ -14,6 +13,7 @@ pub mod openapi;
 pub mod org_users;
 pub mod paging;
 pub mod roles;
+pub mod state;
 pub mod users;
 pub mod wire;
 
@@ -25,23 +25,32 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use crate::api::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The emulated API's base path.
 pub const BASE_PATH: &str = "/elements/api-v2";
 
-/// The whole application: the emulated API under `BASE_PATH`, the
-/// `/__admin` controls, and the request envelope around both.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+/// Every route with its OpenAPI entry: the emulated API under
+/// `BASE_PATH`, and the `/__admin` controls.
+pub fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
         .merge(users::router())
         .merge(org_users::router())
         .merge(roles::router())
         .merge(accounts::router());
-    Router::new()
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE_PATH, api)
         .merge(admin::router())
+}
+
+/// The whole application: the emulated API under `BASE_PATH`, the
+/// `/__admin` controls, and the request envelope around both.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = routes().split_for_parts();
+    routes
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         // Inside the envelope, so a panic becomes a 500 in the error shape.
         .layer(CatchPanicLayer::new())

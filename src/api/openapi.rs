@@ -1,8 +1,10 @@
-//! `GET /__admin/openapi.json` (SPEC §7): an OpenAPI 3.1 description of
-//! every route, the emulated API and the `/__admin` controls, generated from
-//! the handlers' `#[utoipa::path]` annotations and the wire types'
-//! `ToSchema` derives. `.ci/run` checks the server's real answers against
-//! it with schemathesis.
+//! `GET /__admin/openapi.json` (docs/controls.md#openapi-document): an
+//! OpenAPI 3.1 description of every route, the emulated API and the
+//! `/__admin` controls. Each route is declared once, with its
+//! `#[utoipa::path]` annotation, in its module's `OpenApiRouter`
+//! (`utoipa_axum::routes!`); the document is what those routers collect,
+//! on top of [`ApiDoc`]. `.ci/run` checks the server's real answers
+//! against it with schemathesis.
 //!
 //! utoipa 5 always writes `"openapi": "3.1.0"` (its derive has no version
 //! option; 3.1 is the only one it knows). What every operation shares is
@@ -18,10 +20,9 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Content, RefOr};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::middleware::ErrorBody;
-use super::{accounts, admin, org_users, roles, users};
 
 /// The name of the security scheme of the emulated API.
 pub const SECURITY_SCHEME: &str = "Authorization";
@@ -46,63 +47,45 @@ Every response carries `Elements-Request-Id`. Every 4xx and 5xx answer has the b
 no operation can list: 404 for an unknown path and 405 for a method a path does not serve. \
 Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
     ),
-    paths(
-        // The emulated API (SPEC §4), under `/elements/api-v2`.
-        users::list,
-        users::show,
-        users::create,
-        users::update,
-        users::remove,
-        org_users::list,
-        org_users::show,
-        org_users::update,
-        org_users::remove,
-        roles::list,
-        roles::grant,
-        roles::revoke,
-        accounts::list,
-        accounts::show,
-        accounts::create,
-        accounts::update,
-        accounts::remove,
-        // `/__admin` (SPEC §7).
-        admin::health,
-        admin::fixtures::load,
-        admin::tenants::create,
-        admin::tenants::reset,
-        admin::tenants::remove,
-        admin::tenants::reset_server,
-        serve,
-        admin::metrics,
-        admin::requests::list,
-        admin::requests::clear,
-        admin::faults::add,
-        admin::faults::list,
-        admin::faults::remove,
-        admin::faults::clear,
-        admin::clock::show,
-        admin::clock::fix,
-        admin::clock::release,
-        admin::explain::explain,
-        admin::snapshots::save,
-        admin::snapshots::restore,
-        admin::snapshots::list,
-        admin::snapshots::remove,
-        // A new route: annotate its handler with `#[utoipa::path]` (no
-        // `security` under `/__admin`), list it here, and add its
-        // (method, path) to `ROUTES` in `tests/openapi.rs`.
-    ),
     components(schemas(ErrorBody)),
-    modifiers(&Envelope),
     tags(
-        (name = "account users", description = "The five account-user endpoints (SPEC §4.1–4.5)"),
-        (name = "organization users", description = "Users across the caller's organization (SPEC §4.6)"),
-        (name = "roles", description = "A user's roles (SPEC §4.6)"),
-        (name = "accounts", description = "Accounts, for org-admins only (SPEC §4.6)"),
-        (name = "admin", description = "The stand-in's own controls (SPEC §7); not part of the real API, open without credentials"),
+        (name = "account users", description = "The five account-user endpoints"),
+        (name = "organization users", description = "Users across the caller's organization"),
+        (name = "roles", description = "A user's roles"),
+        (name = "accounts", description = "Accounts, for org-admins only"),
+        (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials"),
     )
 )]
 pub struct ApiDoc;
+
+// Responses many operations share, each described once.
+
+/// The 401 of the emulated API's operations.
+#[derive(IntoResponses)]
+pub enum Unauthenticated {
+    /// Missing or invalid credentials
+    #[response(status = 401)]
+    Unauthorized(ErrorBody<'static>),
+}
+
+/// The 401 of the operations for org-admins only.
+#[derive(IntoResponses)]
+pub enum OrgAdminsOnly {
+    /// Missing or invalid credentials, or the caller is not an org-admin
+    #[response(status = 401)]
+    Unauthorized(ErrorBody<'static>),
+}
+
+/// What an operation that takes a JSON body may answer about the body.
+#[derive(IntoResponses)]
+pub enum JsonBodyErrors {
+    /// The body is larger than 1 MiB
+    #[response(status = 413)]
+    TooLarge(ErrorBody<'static>),
+    /// The body is not `application/json`
+    #[response(status = 415)]
+    NotJson(ErrorBody<'static>),
+}
 
 /// What every operation shares; see the module documentation.
 struct Envelope;
@@ -243,7 +226,9 @@ fn ok() -> Object {
 /// always present marked `required` (utoipa's `Header` has no such field)
 /// and the links' field names as OpenAPI spells them.
 pub fn document() -> Value {
-    let mut document = serde_json::to_value(ApiDoc::openapi())
+    let mut openapi = super::routes().into_openapi();
+    Envelope.modify(&mut openapi);
+    let mut document = serde_json::to_value(openapi)
         .unwrap_or_else(|error| unreachable!("an OpenAPI document serializes: {error}"));
     let operations = document
         .get_mut("paths")
@@ -305,7 +290,9 @@ fn camel_case_link_fields(link: &mut serde_json::Map<String, Value>) {
     responses((status = 200, description = "The OpenAPI document", body = Object)),
 )]
 pub async fn serve() -> Json<Value> {
-    Json(document())
+    // The same every time: built once.
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(document).clone())
 }
 
 #[cfg(test)]

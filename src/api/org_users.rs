@@ -1,78 +1,35 @@
-//! The organization-wide user endpoints of SPEC §4.6: `/users` and
-//! `/users/{emailOrId}`. They resolve the user's account and then apply the
-//! same rules and code as the account paths.
+//! The organization-wide user endpoints (docs/api.md#organization-users):
+//! `/users` and `/users/{emailOrId}`. The same rules as the account paths,
+//! for the user's own account.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::access::require_manages;
 use super::extract::JsonBody;
 use super::middleware::ErrorBody;
-use super::paging::ListParams;
-use super::users::{self, list_users, user_key};
-use super::wire::{PatchUserBody, RawJson, UserJson};
-use crate::auth::Caller;
+use super::openapi::{JsonBodyErrors, Unauthenticated};
+use super::paging::{self, ListParams};
+use super::state::AppState;
+use super::users::USER_PASSWORD_HEADER;
+use super::wire::{user_response, PatchUserBody, RawJson, UserJson};
+use crate::domain::access::Caller;
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::accounts::{self, AccountRow};
-use crate::store::users::{self as user_store, UserKey, UserRow, UserScope};
+use crate::service::users::{self, Within};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", get(list))
-        .route("/users/{user}", get(show).patch(update).delete(remove))
-}
-
-/// The user an organization-wide path names, and its account. A user id of
-/// another organization is 403, as for any user the caller may not touch;
-/// no such user is 404. Emails are only ever looked up in the caller's own
-/// organization.
-pub(crate) async fn locate_user(
-    state: &AppState,
-    caller: &Caller,
-    text: &str,
-) -> Result<(UserRow, AccountRow), ApiError> {
-    let key = user_key(text);
-    // Only an org-admin may learn that a user does not exist: to anyone
-    // else a missing user looks like one they may not see, so that the
-    // answers cannot be used to find out which emails or ids exist.
-    let missing = || {
-        if caller.is_org_admin() {
-            ApiError::not_found(format!("No user '{text}' found"))
-        } else {
-            ApiError::forbidden(format!("You may not access user '{text}'"))
-        }
-    };
-    if let UserKey::Id(id) = key {
-        match user_store::organization_of(state.store.reader(), id).await? {
-            None => return Err(missing()),
-            Some(organization) if organization != caller.organization_id => {
-                return Err(ApiError::forbidden(format!("You may not access user {id}")))
-            }
-            Some(_) => {}
-        }
-    }
-    let row = user_store::find(
-        state.store.reader(),
-        UserScope::Organization(caller.organization_id),
-        &key,
-    )
-    .await?
-    .ok_or_else(missing)?;
-    let account = accounts::find(state.store.reader(), row.account_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("a user's account is missing"))?;
-    Ok((row, account))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show, update, remove))
 }
 
 /// `GET /users`: an org-admin sees the whole organization, an admin their
 /// own account; anyone else may not list.
 #[utoipa::path(
     get,
-    path = "/elements/api-v2/users",
+    path = "/users",
     operation_id = "listUsers",
     tag = "organization users",
     summary = "List the users of the caller's organization",
@@ -85,7 +42,7 @@ pub(crate) async fn locate_user(
             ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
         )),
         (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        Unauthenticated,
         (status = 403, description = "The caller is not an administrator", body = ErrorBody),
     ),
     security(("Authorization" = [])),
@@ -95,20 +52,20 @@ async fn list(
     caller: Caller,
     Query(params): Query<ListParams>,
 ) -> Result<(HeaderMap, RawJson), ApiError> {
-    let scope = if caller.is_org_admin() {
-        UserScope::Organization(caller.organization_id)
-    } else if caller.is_admin_of(caller.account_id) {
-        UserScope::Account(caller.account_id)
-    } else {
-        return Err(ApiError::forbidden("Only administrators may list users"));
-    };
-    list_users(&state, scope, params).await
+    let page = users::list(
+        &state.services,
+        &caller,
+        Within::Organization,
+        params.into(),
+    )
+    .await?;
+    Ok((paging::headers(&page), RawJson(page.items)))
 }
 
-/// `GET /users/{emailOrId}` (with `Elements-User-Password` as in SPEC §4.2).
+/// `GET /users/{emailOrId}` (with `Elements-User-Password` as for an account's user).
 #[utoipa::path(
     get,
-    path = "/elements/api-v2/users/{user}",
+    path = "/users/{user}",
     operation_id = "getUser",
     tag = "organization users",
     summary = "Get one user of the organization, by id or email",
@@ -132,14 +89,24 @@ async fn show(
     Path(user): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (row, account) = locate_user(&state, &caller, &user).await?;
-    users::show_user(&state, &caller, &account, &UserKey::Id(row.id), &headers).await
+    let password = headers
+        .get(USER_PASSWORD_HEADER)
+        .map(|value| value.as_bytes());
+    let shown = users::show(
+        &state.services,
+        &caller,
+        Within::Organization,
+        &user,
+        password,
+    )
+    .await?;
+    Ok(user_response(shown))
 }
 
 /// `PATCH /users/{id}`
 #[utoipa::path(
     patch,
-    path = "/elements/api-v2/users/{user}",
+    path = "/users/{user}",
     operation_id = "updateUser",
     tag = "organization users",
     summary = "Update a user of the organization",
@@ -149,12 +116,11 @@ async fn show(
     responses(
         (status = 200, description = "The updated user, without its secret", body = UserJson),
         (status = 400, description = "A body that is not a JSON object, a blank field, a bad email or an unknown role key", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        Unauthenticated,
         (status = 403, description = "The user belongs to another organization, the caller may not manage the user's account or grant or revoke one of the roles, or tried to change their own roles", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 409, description = "The email is already taken in the organization", body = ErrorBody),
-        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        JsonBodyErrors,
     ),
     security(("Authorization" = [])),
 )]
@@ -164,15 +130,21 @@ async fn update(
     Path(user): Path<String>,
     JsonBody(body): JsonBody<PatchUserBody>,
 ) -> Result<Response, ApiError> {
-    let (row, account) = locate_user(&state, &caller, &user).await?;
-    require_manages(&caller, &account)?;
-    users::update_user(&state, &caller, &account, row.id, body).await
+    let shown = users::update(
+        &state.services,
+        &caller,
+        Within::Organization,
+        &user,
+        body.into(),
+    )
+    .await?;
+    Ok(user_response(shown))
 }
 
 /// `DELETE /users/{id}`: 200 with an empty body.
 #[utoipa::path(
     delete,
-    path = "/elements/api-v2/users/{user}",
+    path = "/users/{user}",
     operation_id = "deleteUser",
     tag = "organization users",
     summary = "Delete a user of the organization",
@@ -181,7 +153,7 @@ async fn update(
     responses(
         (status = 200, description = "Deleted; the body is empty"),
         (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
-        (status = 401, description = "Missing or invalid credentials", body = ErrorBody),
+        Unauthenticated,
         (status = 403, description = "The user belongs to another organization, or the caller may not manage the user's account", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ),
@@ -192,7 +164,6 @@ async fn remove(
     caller: Caller,
     Path(user): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let (row, account) = locate_user(&state, &caller, &user).await?;
-    require_manages(&caller, &account)?;
-    users::delete_user(&state, &caller, &account, row.id).await
+    users::delete(&state.services, &caller, Within::Organization, &user).await?;
+    Ok(StatusCode::OK)
 }

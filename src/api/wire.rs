@@ -6,12 +6,16 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::openapi::schema::ArrayBuilder;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::ToSchema;
 
-use crate::domain::role::{Role, RoleJson};
+use crate::domain::user::{Address, AddressChanges};
+use crate::service::accounts::{AccountPatch, NewAccountInput};
+use crate::service::fixtures::plan::RoleKey;
+use crate::service::users::{NewUserInput, Shown, UserPatch};
 use crate::store::accounts::AccountRow;
-use crate::store::users::UserRow;
+use crate::store::roles::RoleRow;
 
 // Schemas of fields that only ever hold one value (or a few): the derive
 // cannot say so, and these do. `schema_with` drops the field's doc comment,
@@ -56,8 +60,8 @@ fn email_valid() -> Object {
 /// address fields are omitted when unset (never `null`); `secret` is
 /// present only in the answer to a create and to a GET of one user with the
 /// correct `Elements-User-Password`.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = User)]
 pub struct UserJson {
     /// Unique across the server.
@@ -72,7 +76,7 @@ pub struct UserJson {
     pub full_name: String,
     pub email: String,
     #[schema(schema_with = always_secured)]
-    pub password: &'static str,
+    pub password: String,
     pub active: bool,
     /// Equals `active`.
     pub enabled: bool,
@@ -123,6 +127,52 @@ pub struct UserJson {
     pub secret: Option<String>,
 }
 
+// `schema_with` drops a field's doc comment: these carry their own.
+
+fn always_true() -> Object {
+    constant_bool(true, "Always `true`.")
+}
+
+fn no_features() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(ObjectBuilder::new())
+        .max_items(Some(0))
+        .description(Some("Always empty."))
+        .build()
+}
+
+/// A role of the fixed catalogue.
+#[derive(Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Role)]
+pub struct RoleJson {
+    /// 1 `sys-admin`, 2 `org-admin`, 3 `admin`, 4 `org`.
+    #[schema(minimum = 1, maximum = 4)]
+    pub id: i64,
+    #[schema(value_type = RoleKey)]
+    pub key: String,
+    /// E.g. `Administrator`.
+    pub name: String,
+    pub description: String,
+    #[schema(schema_with = always_true)]
+    pub active: bool,
+    #[schema(schema_with = no_features)]
+    pub features: Vec<serde_json::Value>,
+}
+
+impl From<RoleRow> for RoleJson {
+    fn from(row: RoleRow) -> Self {
+        Self {
+            id: row.id,
+            key: row.key,
+            name: row.name,
+            description: row.description,
+            active: true,
+            features: Vec::new(),
+        }
+    }
+}
+
 /// A JSON response from text that is JSON already (the stored user JSON).
 pub struct RawJson(pub String);
 
@@ -136,61 +186,30 @@ impl IntoResponse for RawJson {
     }
 }
 
-/// Whether a response may carry the user's secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WithSecret {
-    Yes,
-    No,
-}
-
-impl UserJson {
-    pub fn new(row: UserRow, with_secret: WithSecret) -> Self {
-        let roles = row.roles().iter().map(|role| role.to_json()).collect();
-        Self {
-            id: row.id,
-            created_date: row.created_date,
-            full_name: format!("{} {}", row.first_name, row.last_name),
-            first_name: row.first_name,
-            last_name: row.last_name,
-            email: row.email,
-            password: "secured",
-            active: row.active,
-            enabled: row.active,
-            roles,
-            last_login_date: row.last_login_date,
-            account_expired: false,
-            account_locked: false,
-            credentials_expired: false,
-            account_non_expired: true,
-            account_non_locked: true,
-            credentials_non_expired: true,
-            email_valid: true,
-            city: row.city,
-            country: row.country,
-            phone: row.phone,
-            postal_code: row.postal_code,
-            state_province: row.state_province,
-            street1: row.street1,
-            street2: row.street2,
-            secret: (with_secret == WithSecret::Yes).then_some(row.secret),
-        }
+/// A user's answer: the stored JSON as it is (see migration 0003), with the
+/// secret added as its last member where the answer includes it. This is
+/// the only place a user is rendered; `UserJson` describes the result.
+pub fn user_response(shown: Shown) -> Response {
+    let Some(secret) = shown.secret else {
+        return RawJson(shown.json).into_response();
+    };
+    let mut json = shown.json;
+    if json.ends_with('}') {
+        json.pop();
+        json.push_str(if json.ends_with('{') { "" } else { "," });
+        json.push_str("\"secret\":");
+        // A JSON string: `to_string` of a `&str` cannot fail.
+        json.push_str(&serde_json::to_string(secret.expose()).unwrap_or_default());
+        json.push('}');
     }
-}
-
-/// One user as a response: the stored JSON, or, where SPEC §4 returns the
-/// secret, the same object rendered with it.
-pub fn user_response(row: UserRow, with_secret: WithSecret) -> Response {
-    match with_secret {
-        WithSecret::No => RawJson(row.json).into_response(),
-        WithSecret::Yes => axum::Json(UserJson::new(row, WithSecret::Yes)).into_response(),
-    }
+    RawJson(json).into_response()
 }
 
 /// `{"key": "admin"}` in a `roles` array. A key outside the catalogue is
 /// 400 (`Invalid role: foo`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RoleRef {
-    #[schema(value_type = Role)]
+    #[schema(value_type = RoleKey)]
     pub key: String,
 }
 
@@ -289,7 +308,8 @@ pub struct PatchUserBody {
     pub street2: Option<Option<String>>,
 }
 
-/// A field that is present, possibly `null`.
+/// A field that is present, possibly `null`: `Some(None)`, where an absent
+/// one is `None`.
 fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(deserializer).map(Some)
 }
@@ -380,6 +400,74 @@ impl From<AccountRow> for AccountJson {
             },
             active: row.active,
             created_date: row.created_date,
+        }
+    }
+}
+
+impl From<CreateUserBody> for NewUserInput {
+    fn from(body: CreateUserBody) -> Self {
+        Self {
+            first_name: body.first_name,
+            last_name: body.last_name,
+            email: body.email,
+            password: body.password,
+            address: Address {
+                city: body.city,
+                country: body.country,
+                phone: body.phone,
+                postal_code: body.postal_code,
+                state_province: body.state_province,
+                street1: body.street1,
+                street2: body.street2,
+            },
+            roles: body.roles.map(role_keys),
+        }
+    }
+}
+
+impl From<PatchUserBody> for UserPatch {
+    fn from(body: PatchUserBody) -> Self {
+        Self {
+            first_name: body.first_name,
+            last_name: body.last_name,
+            email: body.email,
+            password: body.password,
+            active: body.active,
+            roles: body.roles.map(role_keys),
+            address: AddressChanges {
+                city: body.city,
+                country: body.country,
+                phone: body.phone,
+                postal_code: body.postal_code,
+                state_province: body.state_province,
+                street1: body.street1,
+                street2: body.street2,
+            },
+        }
+    }
+}
+
+fn role_keys(refs: Vec<RoleRef>) -> Vec<String> {
+    refs.into_iter().map(|role| role.key).collect()
+}
+
+impl From<CreateAccountBody> for NewAccountInput {
+    fn from(body: CreateAccountBody) -> Self {
+        Self {
+            name: body.name,
+            description: body.description,
+            external_id: body.external_id,
+        }
+    }
+}
+
+impl From<PatchAccountBody> for AccountPatch {
+    fn from(body: PatchAccountBody) -> Self {
+        Self {
+            name: body.name,
+            description: body.description,
+            external_id: body.external_id,
+            active: body.active,
         }
     }
 }

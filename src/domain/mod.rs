@@ -1,9 +1,9 @@
 //! Types with invariants: secrets, password hashing, the role catalogue,
-//! validated user input and fixtures, and the clock. Nothing here knows about HTTP or SQL.
+//! the access rules, validated user input, and the clock. Nothing here knows about HTTP or SQL.
 
+pub mod access;
 pub mod account;
 pub mod clock;
-pub mod fixture;
 pub mod password;
 pub mod role;
 pub mod secret;

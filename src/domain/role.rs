@@ -1,12 +1,10 @@
-//! The fixed role catalogue of SPEC §1.
+//! The fixed role catalogue (docs/api.md#roles), by key. Each role's id,
+//! name and description live in the database's `roles` table, the one
+//! place both the stored user JSON and the role endpoints read them from
+//! (`store::roles`). Who may hold or grant which is `domain::access`.
 
-use serde::Serialize;
-use utoipa::openapi::schema::{ArrayBuilder, Object, ObjectBuilder, Type};
-use utoipa::ToSchema;
-
-/// A role of the fixed catalogue (SPEC §1), named by its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
-#[schema(rename_all = "kebab-case", as = RoleKey)]
+/// A role of the fixed catalogue, named by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     SysAdmin,
     OrgAdmin,
@@ -29,83 +27,6 @@ impl Role {
             Role::Org => "org",
         }
     }
-
-    pub fn id(self) -> i64 {
-        match self {
-            Role::SysAdmin => 1,
-            Role::OrgAdmin => 2,
-            Role::Admin => 3,
-            Role::Org => 4,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::SysAdmin => "System Administrator",
-            Role::OrgAdmin => "Organization Administrator",
-            Role::Admin => "Administrator",
-            Role::Org => "Organization User",
-        }
-    }
-
-    pub fn description(self) -> &'static str {
-        match self {
-            Role::SysAdmin => "Administers the whole platform",
-            Role::OrgAdmin => "Manages every account and user of the organization",
-            Role::Admin => "Manages the users of one account",
-            Role::Org => "A user of the organization's default account",
-        }
-    }
-
-    /// The JSON object of SPEC §1.
-    pub fn to_json(self) -> RoleJson {
-        RoleJson {
-            id: self.id(),
-            key: self.key(),
-            name: self.name(),
-            description: self.description(),
-            active: true,
-            features: [],
-        }
-    }
-}
-
-// `schema_with` drops a field's doc comment: these carry their own.
-
-fn always_true() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::Boolean)
-        .enum_values(Some([true]))
-        .description(Some("Always `true`."))
-        .build()
-}
-
-fn no_features() -> utoipa::openapi::schema::Array {
-    ArrayBuilder::new()
-        .items(ObjectBuilder::new())
-        .max_items(Some(0))
-        .description(Some("Always empty."))
-        .build()
-}
-
-/// A role of the fixed catalogue (SPEC §1).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Role)]
-pub struct RoleJson {
-    /// 1 `sys-admin`, 2 `org-admin`, 3 `admin`, 4 `org`.
-    #[schema(minimum = 1, maximum = 4)]
-    pub id: i64,
-    #[schema(value_type = Role)]
-    pub key: &'static str,
-    /// E.g. `Administrator`.
-    #[schema(value_type = String)]
-    pub name: &'static str,
-    #[schema(value_type = String)]
-    pub description: &'static str,
-    #[schema(schema_with = always_true)]
-    pub active: bool,
-    #[schema(schema_with = no_features)]
-    pub features: [(); 0],
 }
 
 /// A user's roles, kept in catalogue order so responses are stable.

@@ -80,7 +80,8 @@ pub fn parse_roles<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<Vec<Ro
         .collect()
 }
 
-/// The optional address fields of SPEC §1, in wire order.
+/// The optional address fields of a user (docs/api.md#users), in wire
+/// order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Address {
     pub city: Option<String>,
@@ -90,6 +91,19 @@ pub struct Address {
     pub state_province: Option<String>,
     pub street1: Option<String>,
     pub street2: Option<String>,
+}
+
+/// Changes to the address fields: `None` leaves one as it is,
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressChanges {
+    pub city: Option<Option<String>>,
+    pub country: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub state_province: Option<Option<String>>,
+    pub street1: Option<Option<String>>,
+    pub street2: Option<Option<String>>,
 }
 
 /// A user ready to be stored.

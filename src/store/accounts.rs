@@ -5,6 +5,7 @@ use sqlx::{FromRow, Sqlite};
 use super::users::PageRequest;
 use super::{bind_filter, push_filter, Store, StoreError};
 use crate::ceql::Sql;
+use crate::domain::access::AccountRef;
 
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, a.created_date";
@@ -19,6 +20,17 @@ pub struct AccountRow {
     pub is_default: bool,
     pub active: bool,
     pub created_date: String,
+}
+
+impl AccountRow {
+    /// What the access rules need to know of the account.
+    pub fn facts(&self) -> AccountRef {
+        AccountRef {
+            id: self.id,
+            organization_id: self.organization_id,
+            is_default: self.is_default,
+        }
+    }
 }
 
 /// An account by id, as most requests need it (cached until the next write).

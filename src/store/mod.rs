@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cache;
 pub mod organizations;
+pub mod roles;
 pub mod snapshots;
 pub mod users;
 
@@ -69,6 +70,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The database's contents contradict what this program expects.
+    #[error("unexpected database contents: {0}")]
+    Schema(String),
 }
 
 /// How long a connection waits for a lock before giving up. Only another
@@ -83,6 +87,7 @@ pub struct Store {
     /// Counts committed writes; see `generation`.
     generation: Arc<AtomicU64>,
     caches: Arc<Caches>,
+    roles: Arc<roles::Catalogue>,
 }
 
 /// What nearly every request reads; see [`cache`].
@@ -144,6 +149,7 @@ impl Store {
                 let pool = single.connect_with(options).await?;
                 sqlx::migrate!("./migrations").run(&pool).await?;
                 Ok(Store {
+                    roles: Arc::new(roles::Catalogue::load(&pool).await?),
                     writer: pool.clone(),
                     reader: pool,
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
@@ -177,6 +183,7 @@ impl Store {
                 let mut beside = path.clone().into_os_string();
                 beside.push(".snapshots");
                 Ok(Store {
+                    roles: Arc::new(roles::Catalogue::load(&writer).await?),
                     writer,
                     reader,
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
@@ -193,6 +200,11 @@ impl Store {
             SnapshotDir::Beside(path) => path,
             SnapshotDir::Temporary(dir) => dir.path(),
         }
+    }
+
+    /// The role catalogue.
+    pub fn roles(&self) -> &roles::Catalogue {
+        &self.roles
     }
 
     /// The pool for queries that only read.

@@ -33,14 +33,39 @@ impl OriginKind {
 }
 
 /// What a new organization starts with.
+/// The organization's default account, as its creator names it.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultAccount<'a> {
+    pub name: &'a str,
+    pub description: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+}
+
+impl DefaultAccount<'_> {
+    /// The standard one: `Company Default Account`.
+    pub const STANDARD: DefaultAccount<'static> = DefaultAccount {
+        name: DEFAULT_ACCOUNT_NAME,
+        description: Some(DEFAULT_ACCOUNT_DESCRIPTION),
+        external_id: None,
+    };
+}
+
+/// An organization's first org-admin, remembered so that a reset can bring
+/// them back as they were made.
+#[derive(Debug, Clone, Copy)]
+pub struct FirstAdmin<'a> {
+    pub user: &'a NewUser,
+    pub password_hash: &'a str,
+    pub secret: &'a Secret,
+}
+
 #[derive(Debug)]
 pub struct NewOrganization<'a> {
     pub kind: OriginKind,
     pub name: &'a str,
     pub secret: &'a Secret,
-    pub admin: &'a NewUser,
-    pub admin_password_hash: &'a str,
-    pub admin_secret: &'a Secret,
+    pub default_account: DefaultAccount<'a>,
+    pub admin: Option<FirstAdmin<'a>>,
     pub today: &'a str,
 }
 
@@ -48,11 +73,13 @@ pub struct NewOrganization<'a> {
 pub struct OrganizationIds {
     pub organization_id: i64,
     pub default_account_id: i64,
-    pub admin_user_id: i64,
+    /// The first org-admin, when the organization was made with one.
+    pub admin_user_id: Option<i64>,
 }
 
-/// Creates the organization, its default account and its org-admin, inside
-/// the caller's transaction.
+/// The one way an organization comes to exist (the server's own, a tenant,
+/// a fixture's): the organization, its default account, its first
+/// org-admin if any, and the record of its origin that resets go back to.
 pub async fn create(
     conn: &mut SqliteConnection,
     new: NewOrganization<'_>,
@@ -62,27 +89,32 @@ pub async fn create(
         conn,
         NewAccount {
             organization_id,
-            name: DEFAULT_ACCOUNT_NAME,
-            description: Some(DEFAULT_ACCOUNT_DESCRIPTION),
-            external_id: None,
+            name: new.default_account.name,
+            description: new.default_account.description,
+            external_id: new.default_account.external_id,
             is_default: true,
             created_date: new.today,
         },
     )
     .await?;
-    let admin_user_id = users::insert(
-        conn,
-        UserRecord {
-            organization_id,
-            account_id: default_account_id,
-            user: new.admin,
-            password_hash: new.admin_password_hash,
-            secret: new.admin_secret,
-            active: true,
-            created_date: new.today,
-        },
-    )
-    .await?;
+    let admin_user_id = match new.admin {
+        Some(admin) => Some(
+            users::insert(
+                conn,
+                UserRecord {
+                    organization_id,
+                    account_id: default_account_id,
+                    user: admin.user,
+                    password_hash: admin.password_hash,
+                    secret: admin.secret,
+                    active: true,
+                    created_date: new.today,
+                },
+            )
+            .await?,
+        ),
+        None => None,
+    };
     sqlx::query(
         "INSERT INTO organization_origins (organization_id, kind, default_account_id, \
            admin_user_id, admin_first_name, admin_last_name, admin_email, admin_password_hash, \
@@ -92,11 +124,11 @@ pub async fn create(
     .bind(new.kind.as_str())
     .bind(default_account_id)
     .bind(admin_user_id)
-    .bind(&new.admin.first_name)
-    .bind(&new.admin.last_name)
-    .bind(new.admin.email.as_str())
-    .bind(new.admin_password_hash)
-    .bind(new.admin_secret.expose())
+    .bind(new.admin.map(|admin| &admin.user.first_name))
+    .bind(new.admin.map(|admin| &admin.user.last_name))
+    .bind(new.admin.map(|admin| admin.user.email.as_str()))
+    .bind(new.admin.map(|admin| admin.password_hash))
+    .bind(new.admin.map(|admin| admin.secret.expose()))
     .bind(new.today)
     .execute(&mut *conn)
     .await?;
@@ -105,25 +137,6 @@ pub async fn create(
         default_account_id,
         admin_user_id,
     })
-}
-
-/// Records a fixture organization's default account, so a reset keeps it.
-pub async fn record_fixture_origin(
-    conn: &mut SqliteConnection,
-    organization_id: i64,
-    default_account_id: i64,
-    today: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO organization_origins (organization_id, kind, default_account_id, created_date) \
-         VALUES (?, 'fixture', ?, ?)",
-    )
-    .bind(organization_id)
-    .bind(default_account_id)
-    .bind(today)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, FromRow)]
@@ -222,7 +235,7 @@ pub async fn reset(
     Ok(Some(OrganizationIds {
         organization_id,
         default_account_id: origin.default_account_id,
-        admin_user_id: origin.admin_user_id.unwrap_or_default(),
+        admin_user_id: origin.admin_user_id,
     }))
 }
 
@@ -257,7 +270,7 @@ pub async fn delete_all_but(conn: &mut SqliteConnection, keep: i64) -> Result<()
 pub const DUPLICATE_SECRET: &str = "That organization secret is already in use";
 
 /// Just the organization row; see `create` for a usable organization.
-pub async fn insert(
+async fn insert(
     conn: &mut SqliteConnection,
     name: &str,
     secret: &Secret,

@@ -5,13 +5,12 @@ use sqlx::{FromRow, Sqlite, SqliteConnection};
 use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
 use crate::ceql::{Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
-use crate::domain::user::{Address, Email, NewUser};
+use crate::domain::user::{AddressChanges, Email, NewUser};
 
 /// The columns every user read selects. The password hash is not among
 /// them: it is read only by `password_hash`, so it cannot reach a response.
-const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.first_name, u.last_name, \
-     u.email, u.secret, u.active, u.created_date, u.last_login_date, u.city, u.country, u.phone, \
-     u.postal_code, u.state_province, u.street1, u.street2, u.json, \
+const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.email, u.secret, u.active, \
+     u.json, \
      (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles";
 
 pub const DUPLICATE_EMAIL: &str = "A user with that email already exists in this organization";
@@ -22,20 +21,9 @@ pub struct UserRow {
     pub id: i64,
     pub organization_id: i64,
     pub account_id: i64,
-    pub first_name: String,
-    pub last_name: String,
     pub email: String,
     pub secret: String,
     pub active: bool,
-    pub created_date: String,
-    pub last_login_date: String,
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub postal_code: Option<String>,
-    pub state_province: Option<String>,
-    pub street1: Option<String>,
-    pub street2: Option<String>,
     /// The user's JSON without `secret`, kept current by triggers
     /// (migration 0003): what reads send as it is.
     pub json: String,
@@ -45,18 +33,6 @@ pub struct UserRow {
 impl UserRow {
     pub fn roles(&self) -> RoleSet {
         RoleSet::from_keys(self.roles.as_deref())
-    }
-
-    pub fn address(&self) -> Address {
-        Address {
-            city: self.city.clone(),
-            country: self.country.clone(),
-            phone: self.phone.clone(),
-            postal_code: self.postal_code.clone(),
-            state_province: self.state_province.clone(),
-            street1: self.street1.clone(),
-            street2: self.street2.clone(),
-        }
     }
 }
 
@@ -355,8 +331,8 @@ pub async fn password_hash(
     )
 }
 
-/// A partial update; `None` leaves a column as it is. Address fields use a
-/// nested option: `Some(None)` clears the field.
+/// A partial update; `None` leaves a column as it is, and so does an
+/// absent address field (`Some(None)` clears one).
 #[derive(Debug, Default)]
 pub struct UserChanges {
     pub first_name: Option<String>,
@@ -364,13 +340,7 @@ pub struct UserChanges {
     pub email: Option<Email>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
-    pub city: Option<Option<String>>,
-    pub country: Option<Option<String>>,
-    pub phone: Option<Option<String>>,
-    pub postal_code: Option<Option<String>>,
-    pub state_province: Option<Option<String>>,
-    pub street1: Option<Option<String>>,
-    pub street2: Option<Option<String>>,
+    pub address: AddressChanges,
 }
 
 pub async fn update(
@@ -381,14 +351,15 @@ pub async fn update(
     // COALESCE keeps the statement fixed: a NULL parameter means "unchanged".
     // The address columns need a flag beside the value, since NULL is also
     // a value they can be set to.
+    let changed = &changes.address;
     let address = |value: &Option<Option<String>>| (value.is_some(), value.clone().flatten());
-    let (city_set, city) = address(&changes.city);
-    let (country_set, country) = address(&changes.country);
-    let (phone_set, phone) = address(&changes.phone);
-    let (postal_set, postal) = address(&changes.postal_code);
-    let (state_set, state) = address(&changes.state_province);
-    let (street1_set, street1) = address(&changes.street1);
-    let (street2_set, street2) = address(&changes.street2);
+    let (city_set, city) = address(&changed.city);
+    let (country_set, country) = address(&changed.country);
+    let (phone_set, phone) = address(&changed.phone);
+    let (postal_set, postal) = address(&changed.postal_code);
+    let (state_set, state) = address(&changed.state_province);
+    let (street1_set, street1) = address(&changed.street1);
+    let (street2_set, street2) = address(&changed.street2);
     sqlx::query(
         "UPDATE users SET \
            first_name = COALESCE(?, first_name), \
@@ -464,14 +435,14 @@ pub async fn touch_login(store: &Store, user_id: i64, today: &str) -> Result<(),
 
 /// The organization a user id belongs to, wherever it is: lets the
 /// organization-wide endpoints tell "not yours" (403) from "none" (404).
-pub async fn organization_of(
-    pool: &sqlx::SqlitePool,
+pub async fn organization_of<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
     user_id: i64,
 ) -> Result<Option<i64>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT organization_id FROM users WHERE id = ?")
             .bind(user_id)
-            .fetch_optional(pool)
+            .fetch_optional(executor)
             .await?,
     )
 }

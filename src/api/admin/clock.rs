@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
 use crate::api::middleware::ErrorBody;
+use crate::api::state::AppState;
 use crate::domain::clock::parse_date;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,8 +32,8 @@ pub struct ClockJson {
 
 fn current(state: &AppState) -> ClockJson {
     ClockJson {
-        today: state.clock.today(),
-        fixed: state.clock.fixed().is_some(),
+        today: state.services.clock.today(),
+        fixed: state.services.clock.fixed().is_some(),
     }
 }
 
@@ -73,7 +73,7 @@ pub(crate) async fn fix(
     let date = parse_date(&body.today).ok_or_else(|| {
         ApiError::bad_request(format!("today: '{}' is not a date YYYY-MM-DD", body.today))
     })?;
-    state.clock.set(Some(date));
+    state.services.clock.set(Some(date));
     Ok(Json(current(&state)))
 }
 
@@ -87,6 +87,6 @@ pub(crate) async fn fix(
     responses((status = 200, description = "Released; no body")),
 )]
 pub(crate) async fn release(State(state): State<AppState>) -> StatusCode {
-    state.clock.set(None);
+    state.services.clock.set(None);
     StatusCode::OK
 }

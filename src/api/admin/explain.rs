@@ -6,10 +6,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::filter::where_error;
 use crate::api::middleware::ErrorBody;
 use crate::ceql::{self, Scope, SqlValue};
 use crate::error::ApiError;
+use crate::service::where_error;
 
 #[derive(Debug, Deserialize)]
 pub struct ExplainQuery {

@@ -7,8 +7,8 @@ use axum::Json;
 use crate::api::extract::{parse_id, JsonBody};
 use crate::api::faults::{FaultRule, NewFaultRule};
 use crate::api::middleware::ErrorBody;
+use crate::api::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// `POST /__admin/faults`: the stored rule, with its id.
 #[utoipa::path(

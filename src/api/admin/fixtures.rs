@@ -1,14 +1,15 @@
-//! `POST /__admin/seed`: fixtures over HTTP (see `crate::seed`).
+//! `POST /__admin/seed`: fixtures over HTTP (see `service::fixtures`).
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
 
 use crate::api::middleware::ErrorBody;
-use crate::domain::fixture::FixtureFile;
+use crate::api::state::AppState;
 use crate::error::ApiError;
-use crate::seed::{self, SeedError, SeedReport};
-use crate::state::AppState;
+use crate::service::fixtures::plan::FixtureFile;
+use crate::service::fixtures::{self, SeedReport};
+use crate::service::organizations;
 
 /// `POST /__admin/seed`: adds the fixture's organizations, all or nothing.
 #[utoipa::path(
@@ -29,22 +30,8 @@ pub(super) async fn load(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<Json<SeedReport>, ApiError> {
-    let prepared = seed::prepare(&body, &state.hasher)
+    let prepared = fixtures::prepare(&body, &state.services.hasher)
         .await
-        .map_err(seed_error)?;
-    let today = state.clock.today();
-    let mut tx = state.store.begin_write().await?;
-    let report = seed::insert(&mut tx, &prepared, &today)
-        .await
-        .map_err(seed_error)?;
-    tx.commit().await?;
-    Ok(Json(report))
-}
-
-fn seed_error(error: SeedError) -> ApiError {
-    match error {
-        SeedError::Invalid(invalid) => ApiError::bad_request(invalid.to_string()),
-        SeedError::Store(store) => store.into(),
-        SeedError::Hash(hash) => hash.into(),
-    }
+        .map_err(fixtures::into_api_error)?;
+    Ok(Json(organizations::seed(&state.services, &prepared).await?))
 }

@@ -12,53 +12,38 @@ pub(crate) mod tenants;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::api::openapi;
-use crate::state::AppState;
+use crate::api::state::AppState;
 
 /// The body limit of `POST /__admin/seed`.
 pub const MAX_FIXTURE_BYTES: usize = 64 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/__admin/health", get(health))
-        .route("/__admin/openapi.json", get(openapi::serve))
-        // Fixtures of thousands of users are larger than the API's 1 MiB.
-        .route(
-            "/__admin/seed",
-            post(fixtures::load).layer(DefaultBodyLimit::max(MAX_FIXTURE_BYTES)),
-        )
-        .route("/__admin/reset", post(tenants::reset_server))
-        .route("/__admin/organizations", post(tenants::create))
-        .route("/__admin/organizations/{id}", delete(tenants::remove))
-        .route("/__admin/organizations/{id}/reset", post(tenants::reset))
-        .route(
-            "/__admin/requests",
-            get(requests::list).delete(requests::clear),
-        )
-        .route(
-            "/__admin/faults",
-            get(faults::list).post(faults::add).delete(faults::clear),
-        )
-        .route("/__admin/faults/{id}", delete(faults::remove))
-        .route(
-            "/__admin/clock",
-            get(clock::show).put(clock::fix).delete(clock::release),
-        )
-        .route("/__admin/explain", get(explain::explain))
-        .route("/__admin/metrics", get(metrics))
-        .route("/__admin/snapshots", get(snapshots::list))
-        .route(
-            "/__admin/snapshots/{name}",
-            put(snapshots::save).delete(snapshots::remove),
-        )
-        .route(
-            "/__admin/snapshots/{name}/restore",
-            post(snapshots::restore),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    // Fixtures of thousands of users are larger than the API's 1 MiB.
+    let (schemas, paths, seed) = routes!(fixtures::load);
+    let seed = seed.layer(DefaultBodyLimit::max(MAX_FIXTURE_BYTES));
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(openapi::serve))
+        .routes((schemas, paths, seed))
+        .routes(routes!(tenants::reset_server))
+        .routes(routes!(tenants::create))
+        .routes(routes!(tenants::remove))
+        .routes(routes!(tenants::reset))
+        .routes(routes!(requests::list, requests::clear))
+        .routes(routes!(faults::list, faults::add, faults::clear))
+        .routes(routes!(faults::remove))
+        .routes(routes!(clock::show, clock::fix, clock::release))
+        .routes(routes!(explain::explain))
+        .routes(routes!(metrics))
+        .routes(routes!(snapshots::list))
+        .routes(routes!(snapshots::save, snapshots::remove))
+        .routes(routes!(snapshots::restore))
 }
 
 /// `GET /__admin/health`: the readiness probe.

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use crate::api::journal::{JournalEntry, JournalFilter};
 use crate::api::middleware::ErrorBody;
+use crate::api::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Filters, as text so that a bad value gets a message naming it.
 #[derive(Debug, Deserialize)]

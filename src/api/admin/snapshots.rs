@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::middleware::ErrorBody;
+use crate::api::state::AppState;
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::store::snapshots::{self, SnapshotInfo};
 
 fn checked(name: &str) -> Result<&str, ApiError> {
@@ -40,7 +40,9 @@ pub(crate) async fn save(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<SnapshotInfo>, ApiError> {
-    Ok(Json(snapshots::save(&state.store, checked(&name)?).await?))
+    Ok(Json(
+        snapshots::save(&state.services.store, checked(&name)?).await?,
+    ))
 }
 
 /// `POST /__admin/snapshots/{name}/restore`
@@ -63,7 +65,7 @@ pub(crate) async fn restore(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<SnapshotInfo>, ApiError> {
-    snapshots::restore(&state.store, checked(&name)?)
+    snapshots::restore(&state.services.store, checked(&name)?)
         .await?
         .map(Json)
         .ok_or_else(|| no_snapshot(&name))
@@ -81,7 +83,7 @@ pub(crate) async fn restore(
 pub(crate) async fn list(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<SnapshotInfo>>, ApiError> {
-    Ok(Json(snapshots::list(&state.store)?))
+    Ok(Json(snapshots::list(&state.services.store)?))
 }
 
 /// `DELETE /__admin/snapshots/{name}`
@@ -102,7 +104,7 @@ pub(crate) async fn remove(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if snapshots::delete(&state.store, checked(&name)?)? {
+    if snapshots::delete(&state.services.store, checked(&name)?)? {
         Ok(StatusCode::OK)
     } else {
         Err(no_snapshot(&name))

@@ -1,4 +1,4 @@
-//! Tenants for parallel tests (SPEC §7): organizations made, reset and
+//! Tenants for parallel tests (docs/controls.md#tenants): organizations made, reset and
 //! removed over HTTP, and the whole server reset to its bootstrap state.
 
 use axum::body::Bytes;
@@ -10,13 +10,14 @@ use utoipa::ToSchema;
 
 use crate::api::extract::{parse_id, parse_json_object};
 use crate::api::middleware::ErrorBody;
+use crate::api::state::AppState;
 use crate::config::DEFAULT_ADMIN_EMAIL;
 use crate::domain::password::Password;
 use crate::domain::secret::Secret;
-use crate::domain::user::{Email, NewUser};
+use crate::domain::user::Email;
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::organizations::{self, NewOrganization, OrganizationIds, OriginKind};
+use crate::service::organizations::{self, NewOrganizationInput};
+use crate::store::organizations::{OrganizationIds, OriginKind};
 
 /// `POST /__admin/organizations`; every field optional, and so is the body.
 /// Unknown fields are ignored.
@@ -73,7 +74,7 @@ impl From<OrganizationIds> for ResetJson {
         Self {
             organization_id: ids.organization_id,
             default_account_id: ids.default_account_id,
-            admin_user_id: ids.admin_user_id,
+            admin_user_id: ids.admin_user_id.unwrap_or_default(),
         }
     }
 }
@@ -123,30 +124,24 @@ pub(super) async fn create(
         Some(password) => Password::new(password),
         None => Password::new(Secret::generate().expose()),
     };
-    let admin = NewUser::org_admin(email);
-    let hash = state.hasher.hash(password).await?;
-    let today = state.clock.today();
     let name = body.name.unwrap_or_else(|| "tenant".to_owned());
-    let mut tx = state.store.begin_write().await?;
     let ids = organizations::create(
-        &mut tx,
-        NewOrganization {
-            kind: OriginKind::Tenant,
-            name: &name,
-            secret: &org_secret,
-            admin: &admin,
-            admin_password_hash: &hash,
-            admin_secret: &user_secret,
-            today: &today,
+        &state.services,
+        OriginKind::Tenant,
+        NewOrganizationInput {
+            name,
+            org_secret: org_secret.clone(),
+            user_secret: user_secret.clone(),
+            admin_email: email.clone(),
+            admin_password: password,
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(Json(TenantJson {
         organization_id: ids.organization_id,
         default_account_id: ids.default_account_id,
-        admin_user_id: ids.admin_user_id,
-        admin_email: admin.email.as_str().to_owned(),
+        admin_user_id: ids.admin_user_id.unwrap_or_default(),
+        admin_email: email.as_str().to_owned(),
         authorization: format!(
             "User {}, Organization {}",
             user_secret.expose(),
@@ -155,10 +150,6 @@ pub(super) async fn create(
         org_secret: org_secret.expose().to_owned(),
         user_secret: user_secret.expose().to_owned(),
     }))
-}
-
-fn no_organization(id: i64) -> ApiError {
-    ApiError::not_found(format!("No organization with id {id}"))
 }
 
 /// `POST /__admin/organizations/{id}/reset`: back to its bootstrap state.
@@ -182,12 +173,9 @@ pub(super) async fn reset(
     Path(id): Path<String>,
 ) -> Result<Json<ResetJson>, ApiError> {
     let id = parse_id("organization id", &id)?;
-    let mut tx = state.store.begin_write().await?;
-    let ids = organizations::reset(&mut tx, id)
-        .await?
-        .ok_or_else(|| no_organization(id))?;
-    tx.commit().await?;
-    Ok(Json(ids.into()))
+    Ok(Json(
+        organizations::reset(&state.services, id).await?.into(),
+    ))
 }
 
 /// `DELETE /__admin/organizations/{id}`: the organization and all in it.
@@ -212,16 +200,7 @@ pub(super) async fn remove(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id("organization id", &id)?;
-    let mut tx = state.store.begin_write().await?;
-    if organizations::server_organization(&mut tx).await? == Some(id) {
-        return Err(ApiError::forbidden(
-            "The server's own organization cannot be deleted; POST /__admin/reset resets it",
-        ));
-    }
-    if !organizations::delete(&mut tx, id).await? {
-        return Err(no_organization(id));
-    }
-    tx.commit().await?;
+    organizations::delete(&state.services, id).await?;
     Ok(StatusCode::OK)
 }
 
@@ -241,19 +220,11 @@ pub(super) async fn remove(
 pub(super) async fn reset_server(
     State(state): State<AppState>,
 ) -> Result<Json<ResetJson>, ApiError> {
-    let mut tx = state.store.begin_write().await?;
-    let server = organizations::server_organization(&mut tx)
-        .await?
-        .ok_or_else(|| ApiError::internal("the server organization is missing"))?;
-    organizations::delete_all_but(&mut tx, server).await?;
-    let ids = organizations::reset(&mut tx, server)
-        .await?
-        .ok_or_else(|| ApiError::internal("the server organization has no origin"))?;
-    tx.commit().await?;
+    let ids = organizations::reset_server(&state.services).await?;
     // The controls are part of the state a test leaves behind too; only
     // snapshots (saved on purpose) survive.
     state.faults.clear();
-    state.clock.set(None);
+    state.services.clock.set(None);
     state.journal.clear();
     Ok(Json(ids.into()))
 }

@@ -1,25 +1,20 @@
-//! What every handler shares.
+//! What every handler shares: the services, and the HTTP plane's own parts
+//! (journal, faults, metrics, limits).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::faults::Faults;
-use crate::api::journal::Journal;
-use crate::api::metrics::Metrics;
-use crate::api::paging::PageTokens;
+use super::faults::Faults;
+use super::journal::Journal;
+use super::metrics::Metrics;
 use crate::config::Config;
-use crate::domain::clock::Clock;
-use crate::domain::password::PasswordHasher;
 use crate::domain::secret::Secret;
-use crate::store::Store;
+use crate::service::Services;
 
 /// Cheap to clone: everything inside is shared.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub hasher: PasswordHasher,
-    pub clock: Clock,
-    pub tokens: Arc<PageTokens>,
+    pub services: Services,
     pub journal: Arc<Journal>,
     pub faults: Arc<Faults>,
     pub metrics: Arc<Metrics>,
@@ -36,12 +31,9 @@ pub struct Limits {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: &Config) -> Self {
+    pub fn new(services: Services, config: &Config) -> Self {
         Self {
-            store,
-            hasher: PasswordHasher::new(config.fast_password_hashing),
-            clock: Clock::default(),
-            tokens: Arc::new(PageTokens::random()),
+            services,
             journal: Arc::new(Journal::new(config.journal_size)),
             faults: Arc::new(Faults::default()),
             metrics: Arc::new(Metrics::default()),

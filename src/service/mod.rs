@@ -1,0 +1,68 @@
+//! The operations of the emulated API, one module per area. Each function
+//! owns its transaction, its access check (through `domain::access`) and its
+//! domain rules; it takes plain input and returns rows or domain types, and
+//! knows nothing of HTTP. `api/` extracts a request, calls one function
+//! here and renders what comes back.
+//!
+//! A write reads everything it depends on inside its own write transaction,
+//! so two racing requests see each other's effects as 404 or 409, never as
+//! a half-checked write.
+
+pub mod accounts;
+pub mod fixtures;
+pub mod organizations;
+pub mod paging;
+pub mod roles;
+pub mod users;
+
+use std::sync::Arc;
+
+use crate::ceql::{self, Scope};
+use crate::domain::clock::Clock;
+use crate::domain::password::PasswordHasher;
+use crate::error::ApiError;
+use crate::store::Store;
+
+pub use paging::{ListRequest, Page, PageTokens};
+
+/// What the operations work with. Cheap to clone: everything is shared.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Store,
+    pub hasher: PasswordHasher,
+    pub clock: Clock,
+    pub tokens: Arc<PageTokens>,
+}
+
+impl Services {
+    pub fn new(store: Store, fast_password_hashing: bool) -> Self {
+        Self {
+            store,
+            hasher: PasswordHasher::new(fast_password_hashing),
+            clock: Clock::default(),
+            tokens: Arc::new(PageTokens::random()),
+        }
+    }
+}
+
+/// An id from a path: a non-negative integer, or 400 naming `what`.
+pub fn parse_id(what: &str, text: &str) -> Result<i64, ApiError> {
+    text.parse::<i64>()
+        .ok()
+        .filter(|id| *id >= 0)
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid {what} '{text}': expected a number")))
+}
+
+/// The `where` of a list request, compiled for its scope.
+pub fn compile_filter(filter: Option<&str>, scope: Scope) -> Result<Option<ceql::Sql>, ApiError> {
+    filter
+        .map(|text| ceql::compile_where(text, scope))
+        .transpose()
+        .map_err(where_error)
+}
+
+/// The 400 for a `where` that does not parse or compile: the same from
+/// every list and from `/__admin/explain`.
+pub fn where_error(error: ceql::CeqlError) -> ApiError {
+    ApiError::bad_request(format!("Invalid where: {error}"))
+}

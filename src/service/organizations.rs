@@ -1,0 +1,148 @@
+//! Organizations as the controls and the start-up make them: a new one with
+//! its default account and first org-admin (the server's own at bootstrap,
+//! or a tenant), a reset back to how it was made, a delete, and the reset
+//! of the whole server. All of them go through `store::organizations::create`,
+//! the one way an organization comes to exist.
+
+use crate::domain::password::{HashError, Password};
+use crate::domain::secret::Secret;
+use crate::domain::user::{Email, NewUser};
+use crate::error::ApiError;
+use crate::store::organizations::{
+    self, DefaultAccount, FirstAdmin, NewOrganization, OrganizationIds, OriginKind,
+};
+use crate::store::StoreError;
+
+use super::fixtures::Prepared;
+use super::Services;
+
+/// A new organization and its first org-admin, checked.
+#[derive(Debug)]
+pub struct NewOrganizationInput {
+    pub name: String,
+    pub org_secret: Secret,
+    pub user_secret: Secret,
+    pub admin_email: Email,
+    pub admin_password: Password,
+}
+
+/// A new organization whose admin password is hashed: ready to insert.
+#[derive(Debug)]
+pub struct PreparedOrganization {
+    input: NewOrganizationInput,
+    admin: NewUser,
+    hash: String,
+}
+
+impl PreparedOrganization {
+    pub fn input(&self) -> &NewOrganizationInput {
+        &self.input
+    }
+}
+
+/// Hashes the admin's password (outside any transaction: it is slow).
+pub async fn prepare(
+    services: &Services,
+    input: NewOrganizationInput,
+) -> Result<PreparedOrganization, HashError> {
+    let hash = services.hasher.hash(input.admin_password.clone()).await?;
+    let admin = NewUser::org_admin(input.admin_email.clone());
+    Ok(PreparedOrganization { input, admin, hash })
+}
+
+/// Inserts a prepared organization inside the caller's transaction.
+pub async fn insert(
+    conn: &mut sqlx::SqliteConnection,
+    kind: OriginKind,
+    prepared: &PreparedOrganization,
+    today: &str,
+) -> Result<OrganizationIds, StoreError> {
+    organizations::create(
+        conn,
+        NewOrganization {
+            kind,
+            name: &prepared.input.name,
+            secret: &prepared.input.org_secret,
+            default_account: DefaultAccount::STANDARD,
+            admin: Some(FirstAdmin {
+                user: &prepared.admin,
+                password_hash: &prepared.hash,
+                secret: &prepared.input.user_secret,
+            }),
+            today,
+        },
+    )
+    .await
+}
+
+/// A new organization in a transaction of its own.
+pub async fn create(
+    services: &Services,
+    kind: OriginKind,
+    input: NewOrganizationInput,
+) -> Result<OrganizationIds, ApiError> {
+    let prepared = prepare(services, input).await?;
+    let today = services.clock.today();
+    let mut tx = services.store.begin_write().await?;
+    let ids = insert(&mut tx, kind, &prepared, &today).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Back to how it was made: its default account and its first org-admin
+/// (same id, email, password and secret), nothing else.
+pub async fn reset(services: &Services, id: i64) -> Result<OrganizationIds, ApiError> {
+    let mut tx = services.store.begin_write().await?;
+    let ids = organizations::reset(&mut tx, id)
+        .await?
+        .ok_or_else(|| no_organization(id))?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// The organization and everything in it; not the server's own.
+pub async fn delete(services: &Services, id: i64) -> Result<(), ApiError> {
+    let mut tx = services.store.begin_write().await?;
+    if organizations::server_organization(&mut tx).await? == Some(id) {
+        return Err(ApiError::forbidden(
+            "The server's own organization cannot be deleted; POST /__admin/reset resets it",
+        ));
+    }
+    if !organizations::delete(&mut tx, id).await? {
+        return Err(no_organization(id));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Every organization but the server's own removed, and that one reset.
+pub async fn reset_server(services: &Services) -> Result<OrganizationIds, ApiError> {
+    let mut tx = services.store.begin_write().await?;
+    let server = organizations::server_organization(&mut tx)
+        .await?
+        .ok_or_else(|| ApiError::internal("the server organization is missing"))?;
+    organizations::delete_all_but(&mut tx, server).await?;
+    let ids = organizations::reset(&mut tx, server)
+        .await?
+        .ok_or_else(|| ApiError::internal("the server organization has no origin"))?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Adds a prepared fixture's organizations, all or nothing.
+pub async fn seed(
+    services: &Services,
+    prepared: &Prepared,
+) -> Result<super::fixtures::SeedReport, ApiError> {
+    let today = services.clock.today();
+    let mut tx = services.store.begin_write().await?;
+    let report = super::fixtures::insert(&mut tx, prepared, &today)
+        .await
+        .map_err(super::fixtures::into_api_error)?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+fn no_organization(id: i64) -> ApiError {
+    ApiError::not_found(format!("No organization with id {id}"))
+}

@@ -1,0 +1,513 @@
+//! Users: listing, reading (with the secret for the right password),
+//! creating, updating and deleting, whether a path names them through
+//! their account (`/accounts/{id}/users…`) or through the caller's
+//! organization (`/users…`). Both kinds of path share every rule here.
+
+use crate::ceql::Scope;
+use crate::domain::access::{self, Caller};
+use crate::domain::password::Password;
+use crate::domain::role::{Role, RoleSet};
+use crate::domain::secret::Secret;
+use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
+use crate::error::ApiError;
+use crate::store::accounts::{self, AccountRow};
+use crate::store::users::{self, UserChanges, UserKey, UserRecord, UserRow, UserScope};
+
+use super::accounts::{account_in, visible_account};
+use super::paging::{ListQuery, ListRequest, Page};
+use super::Services;
+
+/// Which users a path reaches: those of one account, or those of the
+/// caller's organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    Account(i64),
+    Organization,
+}
+
+/// A user as an answer shows it: the stored JSON (which never holds the
+/// secret), and the secret where the answer includes it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub json: String,
+    pub secret: Option<Secret>,
+}
+
+impl Shown {
+    fn without_secret(row: UserRow) -> Self {
+        Self {
+            json: row.json,
+            secret: None,
+        }
+    }
+
+    fn with_secret(row: UserRow) -> Self {
+        Self {
+            json: row.json,
+            secret: Some(Secret::new(row.secret)),
+        }
+    }
+}
+
+/// A path segment naming a user: all digits is an id, anything else an
+/// email.
+pub fn user_key(text: &str) -> UserKey {
+    match text.parse::<i64>() {
+        Ok(id) if text.bytes().all(|byte| byte.is_ascii_digit()) => UserKey::Id(id),
+        _ => UserKey::Email(text.to_owned()),
+    }
+}
+
+/// A new user as a client sent it.
+#[derive(Debug, Default)]
+pub struct NewUserInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub address: Address,
+    pub roles: Option<Vec<String>>,
+}
+
+/// Changes to a user as a client sent them; `None` leaves a field alone.
+#[derive(Debug, Default)]
+pub struct UserPatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub active: Option<bool>,
+    pub roles: Option<Vec<String>>,
+    pub address: AddressChanges,
+}
+
+/// One page of users. An account with no users at all is 404 `No users
+/// found`, as the real service documents; a filter that matches nothing in
+/// an account that has users is an empty page.
+pub async fn list(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    request: ListRequest,
+) -> Result<Page<String>, ApiError> {
+    let scope = match within {
+        Within::Account(id) => {
+            let account = visible_account(&services.store, caller, id).await?;
+            require_manages(caller, &account)?;
+            UserScope::Account(account.id)
+        }
+        Within::Organization if caller.is_org_admin() => {
+            UserScope::Organization(caller.organization_id)
+        }
+        Within::Organization if caller.is_admin_of(caller.account_id) => {
+            UserScope::Account(caller.account_id)
+        }
+        Within::Organization => {
+            return Err(ApiError::forbidden("Only administrators may list users"))
+        }
+    };
+    let token_scope = match scope {
+        UserScope::Account(id) => format!("users:account:{id}"),
+        UserScope::Organization(id) => format!("users:organization:{id}"),
+    };
+    let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
+    let filter = super::compile_filter(query.filter.as_deref(), Scope::Users)?;
+    let store = &services.store;
+    // One read transaction: the page and its count see the same snapshot.
+    let generation = store.generation();
+    let mut tx = store.read().await?;
+    let page = users::list(&mut tx, scope, filter.as_ref(), query.page).await?;
+    let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
+    if total == 0
+        && (filter.is_none()
+            || users::count_cached(store, &mut tx, generation, scope, None).await? == 0)
+    {
+        return Err(ApiError::not_found("No users found"));
+    }
+    tx.commit().await?;
+    Ok(query.page(
+        page.body,
+        total,
+        page.returned,
+        page.next_after,
+        &services.tokens,
+    ))
+}
+
+/// One user, as the caller may see them. With `password` (the
+/// `Elements-User-Password` header) the answer includes the secret when it
+/// is right, and is 401 when it is wrong.
+pub async fn show(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+    password: Option<&[u8]>,
+) -> Result<Shown, ApiError> {
+    let store = &services.store;
+    let (account, key) = match within {
+        Within::Account(id) => (visible_account(store, caller, id).await?, user_key(user)),
+        Within::Organization => {
+            let mut tx = store.read().await?;
+            let (row, account) = locate_in_organization(&mut tx, caller, user).await?;
+            tx.commit().await?;
+            (account, UserKey::Id(row.id))
+        }
+    };
+    let scope = UserScope::Account(account.id);
+    let Some(password) = password else {
+        // The common read: the stored JSON, no secret, no password check.
+        let found = users::find_json_cached(store, scope, &key).await?;
+        let user = visible(caller, &account, &key, found, |user| user.id)?;
+        return Ok(Shown {
+            json: user.json,
+            secret: None,
+        });
+    };
+    let found = users::find(store.reader(), scope, &key).await?;
+    let row = visible(caller, &account, &key, found, |row| row.id)?;
+    let wrong = || {
+        ApiError::Unauthorized(format!(
+            "Invalid Elements-User-Password for user {}",
+            row.id
+        ))
+    };
+    let password = std::str::from_utf8(password).map_err(|_| wrong())?;
+    let hash = users::password_hash(store.reader(), row.id)
+        .await?
+        .ok_or_else(wrong)?;
+    if services
+        .hasher
+        .verify(Password::new(password), hash)
+        .await?
+    {
+        Ok(Shown::with_secret(row))
+    } else {
+        Err(wrong())
+    }
+}
+
+/// Creates a user in an account the caller manages; the answer includes
+/// the new user's secret.
+pub async fn create(
+    services: &Services,
+    caller: &Caller,
+    account_id: i64,
+    input: NewUserInput,
+) -> Result<Shown, ApiError> {
+    // Checked before hashing, so that a caller who may not create users
+    // cannot make the server hash for them; checked again inside the write.
+    let account = visible_account(&services.store, caller, account_id).await?;
+    require_manages(caller, &account)?;
+    let first_name = user::required_text("firstName", input.first_name)?;
+    let last_name = user::required_text("lastName", input.last_name)?;
+    let email = Email::parse(input.email.as_deref().unwrap_or(""))?;
+    let password = user::required_password(input.password)?;
+    let requested = parse_role_keys(input.roles.as_deref().unwrap_or_default())?;
+    let roles = requested_roles(&account, &requested)?;
+    check_grants(caller, &account, &RoleSet::default(), &roles)?;
+    let new_user = NewUser {
+        first_name,
+        last_name,
+        email,
+        address: input.address,
+        roles: roles.iter().collect(),
+    };
+    let hash = services.hasher.hash(password).await?;
+    let secret = Secret::generate();
+    let today = services.clock.today();
+    let mut tx = services.store.begin_write().await?;
+    let account = account_in(&mut tx, caller, account_id).await?;
+    require_manages(caller, &account)?;
+    let id = users::insert(
+        &mut tx,
+        UserRecord {
+            organization_id: account.organization_id,
+            account_id: account.id,
+            user: &new_user,
+            password_hash: &hash,
+            secret: &secret,
+            active: true,
+            created_date: &today,
+        },
+    )
+    .await?;
+    let row = users::find(&mut *tx, UserScope::Account(account.id), &UserKey::Id(id))
+        .await?
+        .ok_or_else(|| ApiError::internal("created user vanished inside its transaction"))?;
+    tx.commit().await?;
+    Ok(Shown::with_secret(row))
+}
+
+/// Applies changes to a user the caller manages.
+pub async fn update(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+    patch: UserPatch,
+) -> Result<Shown, ApiError> {
+    // Who and where first, then what: a caller who may not touch the user
+    // learns nothing from the body's mistakes.
+    let account = locate_outside(services, caller, within, user).await?;
+    let email = patch.email.as_deref().map(Email::parse).transpose()?;
+    let first_name = user::non_empty_text("firstName", patch.first_name)?;
+    let last_name = user::non_empty_text("lastName", patch.last_name)?;
+    let password = user::non_empty_text("password", patch.password)?;
+    let wanted_roles = match patch.roles.as_deref() {
+        Some(keys) => Some(requested_roles(&account, &parse_role_keys(keys)?)?),
+        None => None,
+    };
+    // Hash before taking the write lock: Argon2 takes tens of milliseconds.
+    let password_hash = match password {
+        Some(password) => Some(services.hasher.hash(Password::new(password)).await?),
+        None => None,
+    };
+    let mut tx = services.store.begin_write().await?;
+    let (current, account) = locate_managed(&mut tx, caller, within, user).await?;
+    require_outranks(caller, &account, &current)?;
+    if let Some(wanted) = &wanted_roles {
+        let held = current.roles();
+        if *wanted != held {
+            if current.id == caller.user_id {
+                return Err(ApiError::forbidden("You may not change your own roles"));
+            }
+            check_grants(caller, &account, &held, wanted)?;
+            users::replace_roles(&mut tx, current.id, wanted).await?;
+        }
+    }
+    let changes = UserChanges {
+        first_name,
+        last_name,
+        email,
+        password_hash,
+        active: patch.active,
+        address: patch.address,
+    };
+    users::update(&mut tx, current.id, changes).await?;
+    let row = users::find(
+        &mut *tx,
+        UserScope::Account(account.id),
+        &UserKey::Id(current.id),
+    )
+    .await?
+    .ok_or_else(|| no_user(current.id, account.id))?;
+    tx.commit().await?;
+    Ok(Shown::without_secret(row))
+}
+
+/// The checks of a change that can be made before its write: the account
+/// the path names is one the caller manages (and the user id a number), or
+/// the organization-wide user exists and is in such an account. The write
+/// checks all of it again inside its transaction.
+async fn locate_outside(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+) -> Result<AccountRow, ApiError> {
+    match within {
+        Within::Account(account_id) => {
+            let account = visible_account(&services.store, caller, account_id).await?;
+            require_manages(caller, &account)?;
+            super::parse_id("user id", user)?;
+            Ok(account)
+        }
+        Within::Organization => {
+            let mut tx = services.store.read().await?;
+            let (_, account) = locate_in_organization(&mut tx, caller, user).await?;
+            tx.commit().await?;
+            require_manages(caller, &account)?;
+            Ok(account)
+        }
+    }
+}
+
+/// Deletes a user the caller manages, for good: their secret stops working
+/// at once.
+pub async fn delete(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+) -> Result<(), ApiError> {
+    locate_outside(services, caller, within, user).await?;
+    let mut tx = services.store.begin_write().await?;
+    let (target, account) = locate_managed(&mut tx, caller, within, user).await?;
+    require_outranks(caller, &account, &target)?;
+    users::delete(&mut tx, target.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The user a path names, and their account, for a change by the caller:
+/// the account must be one the caller manages.
+pub(super) async fn locate_managed(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+) -> Result<(UserRow, AccountRow), ApiError> {
+    match within {
+        Within::Account(account_id) => {
+            let account = account_in(conn, caller, account_id).await?;
+            require_manages(caller, &account)?;
+            let user_id = super::parse_id("user id", user)?;
+            let row = users::find(
+                &mut *conn,
+                UserScope::Account(account.id),
+                &UserKey::Id(user_id),
+            )
+            .await?
+            .ok_or_else(|| no_user(user_id, account.id))?;
+            Ok((row, account))
+        }
+        Within::Organization => {
+            let (row, account) = locate_in_organization(conn, caller, user).await?;
+            require_manages(caller, &account)?;
+            Ok((row, account))
+        }
+    }
+}
+
+/// The user an organization-wide path names, and their account. A user id
+/// of another organization is 403, as for any user the caller may not
+/// touch; no such user is 404 to an org-admin. Emails are only ever looked
+/// up in the caller's own organization.
+pub(super) async fn locate_in_organization(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    text: &str,
+) -> Result<(UserRow, AccountRow), ApiError> {
+    let key = user_key(text);
+    // Only an org-admin may learn that a user does not exist: to anyone
+    // else a missing user looks like one they may not see, so that the
+    // answers cannot be used to find out which emails or ids exist.
+    let missing = || {
+        if caller.is_org_admin() {
+            ApiError::not_found(format!("No user '{text}' found"))
+        } else {
+            ApiError::forbidden(format!("You may not access user '{text}'"))
+        }
+    };
+    if let UserKey::Id(id) = key {
+        match users::organization_of(&mut *conn, id).await? {
+            None => return Err(missing()),
+            Some(organization) if organization != caller.organization_id => {
+                return Err(ApiError::forbidden(format!("You may not access user {id}")))
+            }
+            Some(_) => {}
+        }
+    }
+    let row = users::find(
+        &mut *conn,
+        UserScope::Organization(caller.organization_id),
+        &key,
+    )
+    .await?
+    .ok_or_else(missing)?;
+    let account = accounts::find(&mut *conn, row.account_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("a user's account is missing"))?;
+    Ok((row, account))
+}
+
+fn no_user(user_id: i64, account_id: i64) -> ApiError {
+    ApiError::not_found(format!(
+        "No user with id {user_id} found in account {account_id}"
+    ))
+}
+
+/// 403 unless the caller manages the account's users.
+pub(super) fn require_manages(caller: &Caller, account: &AccountRow) -> Result<(), ApiError> {
+    if caller.manages(account.facts()) {
+        Ok(())
+    } else {
+        Err(super::accounts::forbidden_account(account.id))
+    }
+}
+
+/// 403 when the target holds a role the caller could not grant (see
+/// `Caller::outranked_by`).
+pub(super) fn require_outranks(
+    caller: &Caller,
+    account: &AccountRow,
+    target: &UserRow,
+) -> Result<(), ApiError> {
+    match caller.outranked_by(account.facts(), target.id, &target.roles()) {
+        Some(role) => Err(ApiError::forbidden(format!(
+            "You may not change a user who holds the role '{}'",
+            role.key()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Reading one user: a manager of the account sees anyone in it; anyone
+/// else only themselves, and learns nothing about whether any other record
+/// exists.
+fn visible<T>(
+    caller: &Caller,
+    account: &AccountRow,
+    key: &UserKey,
+    found: Option<T>,
+    id_of: impl Fn(&T) -> i64,
+) -> Result<T, ApiError> {
+    let manages = caller.manages(account.facts());
+    match found {
+        Some(user) if caller.may_see(account.facts(), id_of(&user)) => Ok(user),
+        _ if !manages => Err(super::accounts::forbidden_account(account.id)),
+        _ => {
+            let shown = match key {
+                UserKey::Id(id) => id.to_string(),
+                UserKey::Email(email) => email.clone(),
+            };
+            Err(ApiError::not_found(format!(
+                "No user '{shown}' found in account {}",
+                account.id
+            )))
+        }
+    }
+}
+
+/// Role keys checked against the catalogue (400 for an unknown one).
+pub(super) fn parse_role_keys(keys: &[String]) -> Result<Vec<Role>, ApiError> {
+    Ok(user::parse_roles(keys.iter().map(String::as_str))?)
+}
+
+/// The role set a request asks for a user of `account`: `org` is automatic,
+/// always held by the default account's users and 403 when asked for
+/// elsewhere. Whether the caller may grant the rest is `check_grants`.
+fn requested_roles(account: &AccountRow, requested: &[Role]) -> Result<RoleSet, ApiError> {
+    if requested.contains(&Role::Org) && access::holdable(Role::Org, account.is_default).is_err() {
+        return Err(ApiError::forbidden(format!(
+            "The role 'org' is only for users of the default account, not account {}",
+            account.id
+        )));
+    }
+    Ok(access::with_automatic_roles(
+        requested.iter().copied(),
+        account.is_default,
+    ))
+}
+
+/// Every role added or removed must be one the caller may grant.
+fn check_grants(
+    caller: &Caller,
+    account: &AccountRow,
+    before: &RoleSet,
+    after: &RoleSet,
+) -> Result<(), ApiError> {
+    match caller.first_ungrantable_change(account.facts(), before, after) {
+        Some(role) => Err(not_grantable(role, account)),
+        None => Ok(()),
+    }
+}
+
+pub(super) fn not_grantable(role: Role, account: &AccountRow) -> ApiError {
+    ApiError::forbidden(format!(
+        "You may not grant or revoke the role '{}' for a user of account {}",
+        role.key(),
+        account.id
+    ))
+}
