@@ -21,6 +21,7 @@ mod org_users;
 mod query_plans;
 mod read_model;
 mod seed;
+mod sqlite_shell;
 mod tenants;
 mod users;
 mod r#where;
