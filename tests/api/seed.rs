@@ -1,9 +1,7 @@
 //! Fixtures: `POST /__admin/seed` and `--seed FILE` (SPEC §7).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use crate::common::{self, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

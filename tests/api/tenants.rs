@@ -2,11 +2,9 @@
 //! removed over `/__admin`, and isolated from each other.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::{Org, TestServer};
+use crate::common::{Org, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! The organization-wide user endpoints and the roles endpoints (SPEC §4.6).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use crate::common::{self, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

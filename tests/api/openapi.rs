@@ -3,11 +3,9 @@
 //! conform to it is checked by the schemathesis run in `.ci/run`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -1,9 +1,7 @@
 //! Authentication (SPEC §3) and the error envelope (SPEC §6) over real HTTP.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, ORG_SECRET, USER_SECRET};
+use crate::common::{self, TestServer, ORG_SECRET, USER_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -3,11 +3,9 @@
 //! SIGKILL.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::process::Command;
 
-use common::process::Running;
+use crate::common::process::Running;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -2,9 +2,7 @@
 //! snapshots and the admin token.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, ORG_SECRET, USER_SECRET};
+use crate::common::{self, TestServer, ORG_SECRET, USER_SECRET};
 use localelements::store::Database;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};

@@ -1,9 +1,7 @@
 //! `where=` (CEQL, SPEC §5) through the list endpoints, with paging.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{Reply, TestServer};
+use crate::common::{Reply, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -4,9 +4,7 @@
 //! proves the scanner itself would notice a leak.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use crate::common::{self, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -2,9 +2,7 @@
 //! first and undeletable, deletion as deactivation.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 

@@ -2,13 +2,11 @@
 //! was acknowledged, and mixed concurrent load never meets a lock error.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
-use common::process::Running;
-use common::TestServer;
+use crate::common::process::Running;
+use crate::common::TestServer;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;

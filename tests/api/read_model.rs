@@ -1,11 +1,9 @@
-//! The stored user JSON (migration 0003's triggers) always equals what the
-//! Rust rendering (`api::wire::UserJson`) makes of the same row, after every
-//! kind of write.
+//! The stored user JSON (the triggers of migration 0003, over the view that
+//! migration 0004 recreated) always equals what the Rust rendering
+//! (`api::wire::UserJson`) makes of the same row, after every kind of write.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

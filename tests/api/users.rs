@@ -1,9 +1,7 @@
 //! The five account-user endpoints over real HTTP (SPEC §4.1–4.5, §4.7).
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{TestServer, ORG_SECRET};
+use crate::common::{self, TestServer, ORG_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
