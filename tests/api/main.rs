@@ -14,6 +14,7 @@ mod cli;
 mod controls;
 mod durability;
 mod embedding;
+mod hang_ups;
 mod leaks;
 mod lifecycle;
 mod openapi;

@@ -5,11 +5,9 @@
 //! close at random moments, then ordinary requests that must all succeed.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::{test_config, TestServer};
+use crate::common::{test_config, TestServer};
 use localelements::store::Database;
 use rand::Rng;
 use reqwest::StatusCode;
