@@ -3,7 +3,8 @@
 //! filters.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use localelements::ceql::{compile_where, parse, Scope};
+use localelements::ceql::{compile_where, parse};
+use localelements::store::users::FILTER;
 
 const TYPICAL: [(&str, &str); 5] = [
     ("one_predicate", "active = true"),
@@ -25,9 +26,7 @@ const TYPICAL: [(&str, &str); 5] = [
 fn parse_and_compile(c: &mut Criterion) {
     let mut group = c.benchmark_group("compile_where");
     for (name, input) in TYPICAL {
-        group.bench_function(name, |b| {
-            b.iter(|| compile_where(black_box(input), Scope::Users))
-        });
+        group.bench_function(name, |b| b.iter(|| compile_where(black_box(input), FILTER)));
     }
     group.finish();
 

@@ -18,21 +18,41 @@ use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
 use super::error::{excerpt, shorten, CeqlError, ErrorKind, MAX_DEPTH};
 use super::parser::parse;
 
-/// Which table a `where=` filters, and so which fields it may name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// `users u` (with `user_roles r` reached through `roles`).
-    Users,
-    /// `accounts a`.
-    Accounts,
+/// What a `where=` filters: a name (for messages) and the fields it may
+/// name, each with the SQL it compiles to. The store that owns the columns
+/// defines each scope (`store::users::FILTER`, `store::accounts::FILTER`):
+/// a field outside its table never reaches SQL.
+#[derive(Clone, Copy)]
+pub struct Scope {
+    name: &'static str,
+    fields: &'static [FieldDef],
+}
+
+impl Scope {
+    pub const fn new(name: &'static str, fields: &'static [FieldDef]) -> Self {
+        Self { name, fields }
+    }
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
 }
 
 /// A boolean SQL expression with `?` placeholders and their values, in
 /// order; self-contained, so it can be put in parentheses after a `WHERE`.
+/// Only the compiler writes one (see the module documentation).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Sql {
-    pub text: String,
-    pub params: Vec<SqlValue>,
+    text: String,
+    params: Vec<SqlValue>,
 }
 
 /// A value bound to one `?`.
@@ -44,13 +64,23 @@ pub enum SqlValue {
 }
 
 impl Sql {
+    /// The SQL text: fixed pieces and `?` placeholders only.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The values of the placeholders, in order.
+    pub fn params(&self) -> &[SqlValue] {
+        &self.params
+    }
+
     /// Appends a fixed piece of SQL. `'static` keeps input text out.
-    pub fn push(&mut self, sql: &'static str) {
+    fn push(&mut self, sql: &'static str) {
         self.text.push_str(sql);
     }
 
     /// Appends a placeholder for `value`.
-    pub fn push_bind(&mut self, value: SqlValue) {
+    fn push_bind(&mut self, value: SqlValue) {
         self.text.push('?');
         self.params.push(value);
     }
@@ -136,8 +166,8 @@ impl Compiler {
     fn predicate(&mut self, predicate: &Predicate) -> Result<(), CeqlError> {
         let field = self.scope.resolve(&predicate.field)?;
         let test = Test::from(&predicate.op);
-        if field.ty == Type::Roles {
-            self.roles(field, test, predicate.op_position)
+        if let FieldType::Roles(rows) = field.ty {
+            self.roles(field, rows, test, predicate.op_position)
         } else {
             self.test(field, test, predicate.op_position)
         }
@@ -148,7 +178,13 @@ impl Compiler {
     /// `NOT LIKE`) mean "holds no role that passes", so `roles != 'admin'`
     /// also matches a user with no role at all. `IS NULL` means "holds no
     /// role".
-    fn roles(&mut self, field: &FieldDef, test: Test<'_>, at: usize) -> Result<(), CeqlError> {
+    fn roles(
+        &mut self,
+        field: &FieldDef,
+        rows: &'static str,
+        test: Test<'_>,
+        at: usize,
+    ) -> Result<(), CeqlError> {
         let (holds, role_test) = match test {
             Test::Compare(Cmp::Eq, value) => (true, Some(Test::Compare(Cmp::Eq, value))),
             Test::Compare(Cmp::Ne, value) => (false, Some(Test::Compare(Cmp::Eq, value))),
@@ -161,8 +197,7 @@ impl Compiler {
         };
         self.sql
             .push(if holds { "EXISTS (" } else { "NOT EXISTS (" });
-        self.sql
-            .push("SELECT 1 FROM user_roles r WHERE r.user_id = u.id");
+        self.sql.push(rows);
         if let Some(role_test) = role_test {
             self.sql.push(" AND ");
             self.test(field, role_test, at)?;
@@ -278,61 +313,23 @@ fn has_dangling_escape(pattern: &str) -> bool {
 
 /// A field a scope lets `where=` name.
 #[derive(Debug)]
-struct FieldDef {
+pub struct FieldDef {
     /// The documented (camelCase) name; matched case-insensitively.
     name: &'static str,
     /// The SQL the field compiles to: a column, or an expression over the
     /// row that needs no parameters.
     sql: &'static str,
-    ty: Type,
+    ty: FieldType,
 }
 
-const fn field(name: &'static str, sql: &'static str, ty: Type) -> FieldDef {
+/// A field of a scope: its documented name, its SQL and its type.
+pub const fn field(name: &'static str, sql: &'static str, ty: FieldType) -> FieldDef {
     FieldDef { name, sql, ty }
 }
 
-/// The user fields, in the order the unknown-field message lists them.
-/// `password`, `secret`, hashes and digests are deliberately absent.
-const USER_FIELDS: &[FieldDef] = &[
-    field("id", "u.id", Type::Integer),
-    field("firstName", "u.first_name", Type::Text),
-    field("lastName", "u.last_name", Type::Text),
-    field(
-        "fullName",
-        "(u.first_name || ' ' || u.last_name)",
-        Type::Text,
-    ),
-    field("email", "u.email_lower", Type::Email),
-    field("active", "u.active", Type::Boolean),
-    field("createdDate", "u.created_date", Type::Date),
-    field("lastLoginDate", "u.last_login_date", Type::Date),
-    field("city", "u.city", Type::Text),
-    field("country", "u.country", Type::Text),
-    field("phone", "u.phone", Type::Text),
-    field("postalCode", "u.postal_code", Type::Text),
-    field("stateProvince", "u.state_province", Type::Text),
-    field("street1", "u.street1", Type::Text),
-    field("street2", "u.street2", Type::Text),
-    // The column inside the EXISTS subquery that `Compiler::roles` writes.
-    field("roles", "r.role_key", Type::Roles),
-];
-
-const ACCOUNT_FIELDS: &[FieldDef] = &[
-    field("id", "a.id", Type::Integer),
-    field("name", "a.name", Type::Text),
-    field("externalId", "a.external_id", Type::Text),
-    field("description", "a.description", Type::Text),
-    field("active", "a.active", Type::Boolean),
-    field("createdDate", "a.created_date", Type::Date),
-    field("defaultAccount", "a.is_default", Type::Boolean),
-];
-
 impl Scope {
     fn fields(self) -> &'static [FieldDef] {
-        match self {
-            Scope::Users => USER_FIELDS,
-            Scope::Accounts => ACCOUNT_FIELDS,
-        }
+        self.fields
     }
 
     /// The field names a `where=` may use in this scope.
@@ -359,7 +356,7 @@ impl Scope {
 
 /// What a field holds, which decides its operators and literals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Type {
+pub enum FieldType {
     Integer,
     Text,
     /// Text compared case-insensitively: the column holds the address
@@ -369,43 +366,48 @@ enum Type {
     Boolean,
     /// Stored as `YYYY-MM-DD` text, which orders like the dates.
     Date,
-    /// A set of role keys (see `Compiler::roles`).
-    Roles,
+    /// A set of role keys (see `Compiler::roles`): the field's SQL is the
+    /// key column of the rows this subquery selects (`SELECT 1 FROM … WHERE
+    /// <the row's roles>`).
+    Roles(&'static str),
 }
 
-impl Type {
+impl FieldType {
     fn name(self) -> &'static str {
         match self {
-            Type::Integer => "integer",
-            Type::Text | Type::Email => "text",
-            Type::Boolean => "boolean",
-            Type::Date => "date",
-            Type::Roles => "set of roles",
+            FieldType::Integer => "integer",
+            FieldType::Text | FieldType::Email => "text",
+            FieldType::Boolean => "boolean",
+            FieldType::Date => "date",
+            FieldType::Roles(_) => "set of roles",
         }
     }
 
     /// Takes `<`, `<=`, `>`, `>=`.
     fn is_ordered(self) -> bool {
-        !matches!(self, Type::Boolean | Type::Roles)
+        !matches!(self, FieldType::Boolean | FieldType::Roles(_))
     }
 
     /// Takes `LIKE`.
     fn is_text(self) -> bool {
-        matches!(self, Type::Text | Type::Email | Type::Roles)
+        matches!(
+            self,
+            FieldType::Text | FieldType::Email | FieldType::Roles(_)
+        )
     }
 
     fn expected_value(self) -> &'static str {
         match self {
-            Type::Integer => "an integer",
-            Type::Text | Type::Email | Type::Roles => "a quoted string",
-            Type::Boolean => "true or false",
-            Type::Date => "a date 'YYYY-MM-DD' or an ISO 8601 timestamp",
+            FieldType::Integer => "an integer",
+            FieldType::Text | FieldType::Email | FieldType::Roles(_) => "a quoted string",
+            FieldType::Boolean => "true or false",
+            FieldType::Date => "a date 'YYYY-MM-DD' or an ISO 8601 timestamp",
         }
     }
 
     fn normalise_text(self, text: &str) -> String {
         match self {
-            Type::Email => text.to_lowercase(),
+            FieldType::Email => text.to_lowercase(),
             _ => text.to_owned(),
         }
     }
@@ -414,17 +416,17 @@ impl Type {
 /// The value a literal stands for in a field's column, if it fits the type.
 fn bind_value(field: &FieldDef, literal: &Literal) -> Result<SqlValue, CeqlError> {
     let value = match (field.ty, &literal.value) {
-        (Type::Integer, Value::Number(text) | Value::String(text)) => {
+        (FieldType::Integer, Value::Number(text) | Value::String(text)) => {
             parse_integer(text).map(SqlValue::Int)
         }
-        (Type::Text | Type::Email | Type::Roles, Value::String(text)) => {
+        (FieldType::Text | FieldType::Email | FieldType::Roles(_), Value::String(text)) => {
             Some(SqlValue::Text(field.ty.normalise_text(text)))
         }
-        (Type::Boolean, Value::Bool(b)) => Some(SqlValue::Int(i64::from(*b))),
-        (Type::Boolean, Value::String(text)) => {
+        (FieldType::Boolean, Value::Bool(b)) => Some(SqlValue::Int(i64::from(*b))),
+        (FieldType::Boolean, Value::String(text)) => {
             parse_bool(text).map(|b| SqlValue::Int(i64::from(b)))
         }
-        (Type::Date, Value::String(text)) => parse_date(text).map(SqlValue::Text),
+        (FieldType::Date, Value::String(text)) => parse_date(text).map(SqlValue::Text),
         _ => None,
     };
     value.ok_or_else(|| {

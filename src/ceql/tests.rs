@@ -8,6 +8,8 @@ use proptest::prelude::*;
 
 use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
 use super::*;
+use crate::store::accounts::FILTER as ACCOUNTS;
+use crate::store::users::FILTER as USERS;
 
 /// A compact, structure-revealing form of a tree, for the tables below.
 fn sexpr(expr: &Expr) -> String {
@@ -280,7 +282,7 @@ fn the_deepest_parsable_tree_also_compiles() {
     for _ in 0..MAX_DEPTH {
         text = format!("id = 1 OR id = 2 AND ({text})");
     }
-    let sql = on_small_stack(move || compile_where(&text, Scope::Users));
+    let sql = on_small_stack(move || compile_where(&text, USERS));
     assert!(sql.is_ok(), "{sql:?}");
 }
 
@@ -294,7 +296,7 @@ fn deep_nesting_is_refused_without_overflowing_a_small_stack() {
             format!("{}a = 1{}", "(".repeat(2040), ")".repeat(2040)),
             "NOT (".repeat(800),
         ];
-        inputs.map(|input| compile_where(&input, Scope::Users).map_err(|e| e.kind))
+        inputs.map(|input| compile_where(&input, USERS).map_err(|e| e.kind))
     });
     assert_eq!(
         results,
@@ -315,7 +317,7 @@ fn a_hand_built_tree_too_deep_to_parse_is_refused_by_compile() {
         for _ in 0..1000 {
             expr = Expr::Not(Box::new(expr));
         }
-        compile(&expr, Scope::Users).map_err(|e| e.kind)
+        compile(&expr, USERS).map_err(|e| e.kind)
     });
     assert_eq!(result, Err(ErrorKind::TooDeep));
 }
@@ -375,13 +377,14 @@ fn every_field_and_operator_compiles_to_the_expected_sql() {
         "defaultAccount = true",
     ];
     let mut report = String::new();
-    for (scope, inputs) in [(Scope::Users, &users[..]), (Scope::Accounts, &accounts[..])] {
+    for (scope, inputs) in [(USERS, &users[..]), (ACCOUNTS, &accounts[..])] {
         for input in inputs {
             let sql =
                 compile_where(input, scope).unwrap_or_else(|e| panic!("compiling {input:?}: {e}"));
             report.push_str(&format!(
                 "{scope:?}: {input}\n    {}\n    {:?}\n",
-                sql.text, sql.params
+                sql.text(),
+                sql.params()
             ));
         }
     }
@@ -430,7 +433,7 @@ fn every_compile_error_says_what_and_where() {
     ];
     let accounts = ["roles = 'admin'", "email = 'x'", "defaultAccount = 'maybe'"];
     let mut report = String::new();
-    for (scope, inputs) in [(Scope::Users, &users[..]), (Scope::Accounts, &accounts[..])] {
+    for (scope, inputs) in [(USERS, &users[..]), (ACCOUNTS, &accounts[..])] {
         for input in inputs {
             let error = compile_where(input, scope).expect_err(input);
             report.push_str(&format!("{scope:?}: {}\n    {error}\n", shown(input)));
@@ -442,11 +445,11 @@ fn every_compile_error_says_what_and_where() {
 #[test]
 fn an_empty_list_built_by_hand_compiles_to_its_neutral_value() {
     let id_is_1 = parse("id = 1").unwrap();
-    let or = compile(&Expr::Or(vec![]), Scope::Users).unwrap();
-    let and = compile(&Expr::And(vec![]), Scope::Users).unwrap();
-    let single = compile(&Expr::And(vec![id_is_1]), Scope::Users).unwrap();
-    assert_eq!((or.text.as_str(), and.text.as_str()), ("0", "1"));
-    assert_eq!(single.text, "(u.id = ?)");
+    let or = compile(&Expr::Or(vec![]), USERS).unwrap();
+    let and = compile(&Expr::And(vec![]), USERS).unwrap();
+    let single = compile(&Expr::And(vec![id_is_1]), USERS).unwrap();
+    assert_eq!((or.text(), and.text()), ("0", "1"));
+    assert_eq!(single.text(), "(u.id = ?)");
 }
 
 // ---- properties ----
@@ -582,13 +585,13 @@ proptest! {
 
     #[test]
     fn parsing_and_compiling_any_text_never_panics(input in any::<String>()) {
-        let _ = compile_where(&input, Scope::Users);
-        let _ = compile_where(&input, Scope::Accounts);
+        let _ = compile_where(&input, USERS);
+        let _ = compile_where(&input, ACCOUNTS);
     }
 
     #[test]
     fn parsing_and_compiling_token_soup_never_panics(input in ceql_like_text()) {
-        if let Err(e) = compile_where(&input, Scope::Users) {
+        if let Err(e) = compile_where(&input, USERS) {
             let message = e.to_string();
             prop_assert!(message.contains(&format!(" at {}", e.position)), "{}", message);
             prop_assert!(e.position >= 1 && e.position <= input.chars().count() + 1);
@@ -612,18 +615,18 @@ proptest! {
             6 => format!("roles LIKE {a}"),
             _ => format!("`phone` <> {a} AND country NOT IN ({a}, {b}, {a})"),
         };
-        let sql = compile_where(&text(&quoted, &quoted_other), Scope::Users)
+        let sql = compile_where(&text(&quoted, &quoted_other), USERS)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(sql.text.matches('?').count(), sql.params.len());
-        prop_assert!(sql.text.is_ascii(), "{}", sql.text);
+        prop_assert_eq!(sql.text().matches('?').count(), sql.params().len());
+        prop_assert!(sql.text().is_ascii(), "{}", sql.text());
         for harmful in [";", "--", "\0", "%", "\"", "1=1", "DROP"] {
-            prop_assert!(!sql.text.contains(harmful), "{:?} in {}", harmful, sql.text);
+            prop_assert!(!sql.text().contains(harmful), "{:?} in {}", harmful, sql.text());
         }
         // The SQL has the same shape whatever the values are.
-        let plain = compile_where(&text("'x'", "'y'"), Scope::Users).unwrap();
-        prop_assert_eq!(&sql.text, &plain.text);
+        let plain = compile_where(&text("'x'", "'y'"), USERS).unwrap();
+        prop_assert_eq!(sql.text(), plain.text());
         let expected = if template == 1 || template == 4 { value.to_lowercase() } else { value };
-        prop_assert_eq!(&sql.params[0], &SqlValue::Text(expected));
+        prop_assert_eq!(&sql.params()[0], &SqlValue::Text(expected));
     }
 }
 

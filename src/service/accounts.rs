@@ -2,7 +2,6 @@
 //! only organization administrators may use (anyone else gets 401, as the
 //! real service answers).
 
-use crate::ceql::Scope;
 use crate::domain::access::Caller;
 use crate::domain::user;
 use crate::error::ApiError;
@@ -84,7 +83,7 @@ pub async fn list(
     require_org_admin(caller)?;
     let token_scope = format!("accounts:organization:{}", caller.organization_id);
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
-    let filter = super::compile_filter(query.filter.as_deref(), Scope::Accounts)?;
+    let filter = super::compile_filter(query.filter.as_deref(), accounts::FILTER)?;
     let mut tx = services.store.read().await?;
     let rows = accounts::list(
         &mut tx,

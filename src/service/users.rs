@@ -3,7 +3,6 @@
 //! their account (`/accounts/{id}/users…`) or through the caller's
 //! organization (`/users…`). Both kinds of path share every rule here.
 
-use crate::ceql::Scope;
 use crate::domain::access::{self, Caller};
 use crate::domain::password::Password;
 use crate::domain::role::{Role, RoleSet};
@@ -111,7 +110,7 @@ pub async fn list(
         UserScope::Organization(id) => format!("users:organization:{id}"),
     };
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
-    let filter = super::compile_filter(query.filter.as_deref(), Scope::Users)?;
+    let filter = super::compile_filter(query.filter.as_deref(), users::FILTER)?;
     let store = &services.store;
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();

@@ -4,8 +4,23 @@ use sqlx::{FromRow, Sqlite};
 
 use super::users::PageRequest;
 use super::{bind_filter, push_filter, Store, StoreError};
-use crate::ceql::Sql;
+use crate::ceql::{field, FieldType, Scope, Sql};
 use crate::domain::access::AccountRef;
+
+/// What `where=` may filter accounts by: each documented field and the
+/// SQL over `accounts a` it compiles to.
+pub const FILTER: Scope = Scope::new(
+    "Accounts",
+    &[
+        field("id", "a.id", FieldType::Integer),
+        field("name", "a.name", FieldType::Text),
+        field("externalId", "a.external_id", FieldType::Text),
+        field("description", "a.description", FieldType::Text),
+        field("active", "a.active", FieldType::Boolean),
+        field("createdDate", "a.created_date", FieldType::Date),
+        field("defaultAccount", "a.is_default", FieldType::Boolean),
+    ],
+);
 
 const ACCOUNT_COLUMNS: &str =
     "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, a.created_date";

@@ -406,7 +406,7 @@ pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(sqlx::Error) -> S
 pub(crate) fn push_filter(sql: &mut String, filter: Option<&Sql>) {
     if let Some(filter) = filter {
         sql.push_str(" AND (");
-        sql.push_str(&filter.text);
+        sql.push_str(filter.text());
         sql.push(')');
     }
 }
@@ -416,7 +416,7 @@ pub(crate) fn bind_filter<'q, O>(
     mut query: sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
     filter: Option<&'q Sql>,
 ) -> sqlx::query::QueryAs<'q, Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
-    for value in filter.map(|sql| sql.params.as_slice()).unwrap_or_default() {
+    for value in filter.map(Sql::params).unwrap_or_default() {
         query = bind_value(query, value);
     }
     query

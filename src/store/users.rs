@@ -3,9 +3,44 @@
 use sqlx::{FromRow, Sqlite, SqliteConnection};
 
 use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
-use crate::ceql::{Sql, SqlValue};
+use crate::ceql::{field, FieldType, Scope, Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::user::{AddressChanges, Email, NewUser};
+
+/// What `where=` may filter users by (docs/api.md#filtering-with-where):
+/// each documented field and the SQL over `users u` it compiles to, in the
+/// order the unknown-field message lists them. `password`, `secret`,
+/// hashes and digests are deliberately absent.
+pub const FILTER: Scope = Scope::new(
+    "Users",
+    &[
+        field("id", "u.id", FieldType::Integer),
+        field("firstName", "u.first_name", FieldType::Text),
+        field("lastName", "u.last_name", FieldType::Text),
+        field(
+            "fullName",
+            "(u.first_name || ' ' || u.last_name)",
+            FieldType::Text,
+        ),
+        field("email", "u.email_lower", FieldType::Email),
+        field("active", "u.active", FieldType::Boolean),
+        field("createdDate", "u.created_date", FieldType::Date),
+        field("lastLoginDate", "u.last_login_date", FieldType::Date),
+        field("city", "u.city", FieldType::Text),
+        field("country", "u.country", FieldType::Text),
+        field("phone", "u.phone", FieldType::Text),
+        field("postalCode", "u.postal_code", FieldType::Text),
+        field("stateProvince", "u.state_province", FieldType::Text),
+        field("street1", "u.street1", FieldType::Text),
+        field("street2", "u.street2", FieldType::Text),
+        // The column inside the EXISTS subquery that `Compiler::roles` writes.
+        field(
+            "roles",
+            "r.role_key",
+            FieldType::Roles("SELECT 1 FROM user_roles r WHERE r.user_id = u.id"),
+        ),
+    ],
+);
 
 /// The columns every user read selects. The password hash is not among
 /// them: it is read only by `password_hash`, so it cannot reach a response.
@@ -309,7 +344,10 @@ pub async fn count_cached(
     scope: UserScope,
     filter: Option<&Sql>,
 ) -> Result<i64, StoreError> {
-    let key = format!("{scope:?}|{:?}", filter.map(|sql| (&sql.text, &sql.params)));
+    let key = format!(
+        "{scope:?}|{:?}",
+        filter.map(|sql| (sql.text(), sql.params()))
+    );
     if let Some(total) = store.caches.counts.get(&key, generation) {
         return Ok(total);
     }

@@ -10,7 +10,8 @@
 #![allow(clippy::unwrap_used)]
 
 use localelements::ceql::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
-use localelements::ceql::{compile_where, Scope, SqlValue};
+use localelements::ceql::{compile_where, SqlValue};
+use localelements::store::users::FILTER;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
 use rand::rngs::StdRng;
@@ -213,13 +214,13 @@ async fn database(users: &[User]) -> SqlitePool {
 
 /// The ids SQLite selects for a `where=` text, as the store layer will ask.
 async fn select_ids(pool: &SqlitePool, where_text: &str) -> Result<Vec<i64>, String> {
-    let sql = compile_where(where_text, Scope::Users).map_err(|e| e.to_string())?;
+    let sql = compile_where(where_text, FILTER).map_err(|e| e.to_string())?;
     let text = format!(
         "SELECT u.id FROM users u WHERE u.account_id = ? AND ({}) ORDER BY u.id",
-        sql.text
+        sql.text()
     );
     let mut query = sqlx::query(&text).bind(ACCOUNT_ID);
-    for param in sql.params {
+    for param in sql.params() {
         query = match param {
             SqlValue::Int(v) => query.bind(v),
             SqlValue::Text(v) => query.bind(v),

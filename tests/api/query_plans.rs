@@ -2,17 +2,18 @@
 //! (SQLite's own query plan, read back with EXPLAIN QUERY PLAN).
 #![allow(clippy::unwrap_used)]
 
-use localelements::ceql::{compile_where, Scope, SqlValue};
+use localelements::ceql::{compile_where, SqlValue};
+use localelements::store::users::FILTER;
 use localelements::store::{Database, Store};
 
 async fn plan(store: &Store, filter: &str) -> String {
-    let sql = compile_where(filter, Scope::Users).unwrap();
+    let sql = compile_where(filter, FILTER).unwrap();
     let text = format!(
         "EXPLAIN QUERY PLAN SELECT u.id FROM users u WHERE u.account_id = ? AND ({}) ORDER BY u.id LIMIT 200",
-        sql.text
+        sql.text()
     );
     let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&text).bind(1_i64);
-    for value in &sql.params {
+    for value in sql.params() {
         query = match value {
             SqlValue::Int(int) => query.bind(*int),
             SqlValue::Text(text) => query.bind(text.clone()),

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::middleware::ErrorBody;
-use crate::ceql::{self, Scope, SqlValue};
+use crate::ceql::{self, SqlValue};
 use crate::error::ApiError;
 use crate::service::where_error;
+use crate::store::{accounts, users};
 
 #[derive(Debug, Deserialize)]
 pub struct ExplainQuery {
@@ -55,8 +56,8 @@ pub(crate) async fn explain(
     Query(query): Query<ExplainQuery>,
 ) -> Result<Json<Explanation>, ApiError> {
     let (scope, scope_name) = match query.scope.as_deref() {
-        None | Some("users") => (Scope::Users, "users"),
-        Some("accounts") => (Scope::Accounts, "accounts"),
+        None | Some("users") => (users::FILTER, "users"),
+        Some("accounts") => (accounts::FILTER, "accounts"),
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "Invalid scope '{other}': expected users or accounts"
@@ -74,7 +75,7 @@ pub(crate) async fn explain(
         filter,
         scope: scope_name,
         tree,
-        sql: sql.text,
-        params: sql.params,
+        sql: sql.text().to_owned(),
+        params: sql.params().to_vec(),
     }))
 }
