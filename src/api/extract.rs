@@ -17,7 +17,11 @@ pub use crate::service::parse_id;
 use super::journal::CallerSlot;
 use super::state::AppState;
 
-/// The request body limit of SPEC §6.
+/// The header whose value, when it is the user's password, adds the
+/// user's secret to the answer.
+pub const USER_PASSWORD_HEADER: &str = "elements-user-password";
+
+/// The request body limit (docs/api.md#limits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A JSON object body deserialized into `T`. Unlike `axum::Json`, its

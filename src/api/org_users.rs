@@ -8,12 +8,11 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, USER_PASSWORD_HEADER};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
 use super::paging::{self, ListParams};
 use super::state::AppState;
-use super::users::USER_PASSWORD_HEADER;
 use super::wire::{user_response, PatchUserBody, RawJson, UserJson};
 use crate::domain::access::Caller;
 use crate::error::ApiError;

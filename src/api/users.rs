@@ -7,7 +7,7 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{parse_id, JsonBody};
+use super::extract::{parse_id, JsonBody, USER_PASSWORD_HEADER};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
 use super::paging::{self, ListParams};
@@ -16,10 +16,6 @@ use super::wire::{user_response, CreateUserBody, PatchUserBody, RawJson, UserJso
 use crate::domain::access::Caller;
 use crate::error::ApiError;
 use crate::service::users::{self, Within};
-
-/// The header whose value, when it is the user's password, adds the
-/// user's secret to the answer.
-pub const USER_PASSWORD_HEADER: &str = "elements-user-password";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -12,11 +12,12 @@
 
 use serde::Serialize;
 use time::format_description::well_known::{Iso8601, Rfc3339};
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
 use super::error::{excerpt, shorten, CeqlError, ErrorKind, MAX_DEPTH};
 use super::parser::parse;
+use crate::domain::clock;
 
 /// What a `where=` filters: a name (for messages) and the fields it may
 /// name, each with the SQL it compiles to. The store that owns the columns
@@ -467,32 +468,12 @@ fn parse_bool(text: &str) -> Option<bool> {
 /// `YYYY-MM-DD`, or a timestamp reduced to its UTC date, as `YYYY-MM-DD`
 /// (the stored form, whose text order is date order).
 fn parse_date(text: &str) -> Option<String> {
-    let date = plain_date(text).or_else(|| timestamp_date(text))?;
+    let date = clock::parse_date(text).or_else(|| timestamp_date(text))?;
     // Outside 0000-9999 the text would not sort among the stored dates.
     if !(0..=9999).contains(&date.year()) {
         return None;
     }
-    Some(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
-}
-
-fn plain_date(text: &str) -> Option<Date> {
-    let shape_ok = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shape_ok {
-        return None;
-    }
-    let year = text.get(0..4)?.parse().ok()?;
-    let month = Month::try_from(text.get(5..7)?.parse::<u8>().ok()?).ok()?;
-    let day = text.get(8..10)?.parse().ok()?;
-    Date::from_calendar_date(year, month, day).ok()
+    Some(clock::format_date(date))
 }
 
 /// An RFC 3339 or ISO 8601 date-time; one without an offset is taken as UTC.

@@ -4,8 +4,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::{Date, Month, OffsetDateTime};
 
 /// Dates on the wire and in the database are `YYYY-MM-DD`, UTC.
 pub fn format_date(date: Date) -> String {
@@ -17,9 +16,22 @@ pub fn format_date(date: Date) -> String {
     )
 }
 
-/// Parses a `YYYY-MM-DD` date.
+/// Parses a `YYYY-MM-DD` date: exactly four year digits (0000 to 9999, so
+/// that the stored text sorts as the dates do), no sign, a real calendar
+/// day.
 pub fn parse_date(text: &str) -> Option<Date> {
-    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+    let shape_ok = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape_ok {
+        return None;
+    }
+    let year = text.get(0..4)?.parse().ok()?;
+    let month = Month::try_from(text.get(5..7)?.parse::<u8>().ok()?).ok()?;
+    let day = text.get(8..10)?.parse().ok()?;
+    Date::from_calendar_date(year, month, day).ok()
 }
 
 /// Shared by every clone: fixing the date is seen by all requests at once.

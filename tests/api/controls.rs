@@ -333,6 +333,42 @@ async fn a_fixed_clock_dates_new_users_and_logins() {
     }
 }
 
+/// Years 1 to 9999 only: anything else would date users with text that is
+/// not a `YYYY-MM-DD` date (`-001-01-01`).
+#[tokio::test]
+async fn the_clock_takes_years_1_to_9999_only() {
+    let server = TestServer::start().await;
+    for bad in [
+        "-0001-01-01",
+        "0000-12-31",
+        "+2020-01-01",
+        "10000-01-01",
+        "20200-1-01",
+    ] {
+        let body = json!({ "today": bad });
+        let reply = admin(&server, Method::PUT, "/__admin/clock", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(reply.message().contains(bad), "{}", reply.text);
+    }
+    for good in ["0001-01-01", "9999-12-31"] {
+        let body = json!({ "today": good });
+        let reply = admin(&server, Method::PUT, "/__admin/clock", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{good}: {}", reply.text);
+        let account = server.default_account().await;
+        let (id, _) = server
+            .create_user(account, &format!("y{good}@clock.test"), &[])
+            .await;
+        let user = server
+            .get(
+                &format!("/accounts/{account}/users/{id}"),
+                &server.admin_auth(),
+            )
+            .await
+            .json();
+        assert_eq!(user["createdDate"], good);
+    }
+}
+
 #[tokio::test]
 async fn explain_shows_the_tree_sql_and_values_or_the_same_400() {
     let server = TestServer::start().await;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::api::extract::JsonBody;
 use crate::api::middleware::ErrorBody;
+use crate::api::openapi::JsonBodyErrors;
 use crate::api::state::AppState;
 use crate::domain::clock::parse_date;
 use crate::error::ApiError;
@@ -62,17 +63,22 @@ pub(crate) async fn show(State(state): State<AppState>) -> Json<ClockJson> {
     responses(
         (status = 200, description = "The fixed date", body = ClockJson),
         (status = 400, description = "Not a date `YYYY-MM-DD`, or not a JSON object with only `today`", body = ErrorBody),
-        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        JsonBodyErrors,
     ),
 )]
 pub(crate) async fn fix(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<SetClock>,
 ) -> Result<Json<ClockJson>, ApiError> {
-    let date = parse_date(&body.today).ok_or_else(|| {
-        ApiError::bad_request(format!("today: '{}' is not a date YYYY-MM-DD", body.today))
-    })?;
+    // Year 0 would print as a date no client can read back.
+    let date = parse_date(&body.today)
+        .filter(|date| date.year() >= 1)
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "today: '{}' is not a date YYYY-MM-DD from 0001-01-01 to 9999-12-31",
+                body.today
+            ))
+        })?;
     state.services.clock.set(Some(date));
     Ok(Json(current(&state)))
 }

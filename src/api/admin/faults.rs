@@ -7,6 +7,7 @@ use axum::Json;
 use crate::api::extract::{parse_id, JsonBody};
 use crate::api::faults::{FaultRule, NewFaultRule};
 use crate::api::middleware::ErrorBody;
+use crate::api::openapi::JsonBodyErrors;
 use crate::api::state::AppState;
 use crate::error::ApiError;
 
@@ -24,8 +25,7 @@ use crate::error::ApiError;
             ("DeleteFault" = (operation_id = "adminDeleteFault", parameters(("id" = "$response.body#/id")))),
         )),
         (status = 400, description = "A rule that is not valid; the message names the field", body = ErrorBody),
-        (status = 413, description = "The body is larger than 1 MiB", body = ErrorBody),
-        (status = 415, description = "The body is not `application/json`", body = ErrorBody),
+        JsonBodyErrors,
     ),
 )]
 pub(crate) async fn add(
