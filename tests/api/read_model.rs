@@ -1,9 +1,12 @@
 //! The stored user JSON (the triggers of migration 0003, over the view that
-//! migration 0004 recreated) always equals what the Rust rendering
-//! (`api::wire::UserJson`) makes of the same row, after every kind of write.
+//! migration 0004 recreated) is the one rendering of a user: after every
+//! kind of write it is what every read sends (with the secret added where
+//! an answer has one), and it fits exactly the OpenAPI schema type
+//! (`api::wire::UserJson`, which refuses unknown fields).
 #![allow(clippy::unwrap_used)]
 
 use crate::common::TestServer;
+use localelements::api::wire::UserJson;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -29,6 +32,13 @@ async fn assert_renderings_agree(server: &TestServer, passwords: &[(i64, String)
         assert!(rendered["secret"].is_string());
         rendered.as_object_mut().unwrap().remove("secret");
         assert_eq!(stored.json(), rendered, "{when}: user {id}");
+        let typed: UserJson = serde_json::from_value(stored.json())
+            .unwrap_or_else(|error| panic!("{when}: user {id} does not fit the schema: {error}"));
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap(),
+            stored.json(),
+            "{when}: user {id}"
+        );
         // And the list sends the same object.
         let listed = server
             .get(&format!("/users?where=id%20%3D%20{id}"), &auth)
