@@ -1,5 +1,5 @@
 //! First start: create the organization, its default account and its
-//! org-admin (SPEC §2); later starts: find the credentials to print.
+//! org-admin (docs/api.md#bootstrap); later starts: find the credentials to print.
 
 use crate::config::Config;
 use crate::domain::password::Password;

@@ -1,4 +1,4 @@
-//! The server's flags and their environment variables (SPEC §2). The
+//! The server's flags and their environment variables (README.md#configuration). The
 //! command line around them (subcommands) is in [`crate::cli`].
 
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! The one error type every handler returns, and how it becomes a response.
 //!
 //! A handler only says *what* went wrong (status and message); the request
-//! middleware in `api::middleware` turns that into the SPEC §6 body
+//! middleware in `api::middleware` turns that into the error body (docs/api.md#errors)
 //! `{"requestId", "message"}`, because only it knows the request id. Internal
 //! causes are logged here and never sent to the client.
 
@@ -9,7 +9,8 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// The message SPEC §3 prescribes for every authentication failure.
+/// The message of every authentication failure, as the real service words
+/// it (docs/api.md#authentication).
 pub const INVALID_CREDENTIALS: &str =
     "Invalid Organization or User secret, or invalid Element token provided.";
 

@@ -1,4 +1,4 @@
-//! Accounts (docs/api.md#accounts): `/accounts` and `/accounts/{id}`, for
+//! Accounts (docs/api.md#account-endpoints): `/accounts` and `/accounts/{id}`, for
 //! organization administrators only; the real service answers 401 to
 //! anyone else.
 

@@ -26,7 +26,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// A JSON object body deserialized into `T`. Unlike `axum::Json`, its
 /// errors say which field is wrong ("firstName: invalid type: integer `5`,
-/// expected a string") and use the SPEC §6 shape.
+/// expected a string") and use the error shape of docs/api.md#errors.
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {

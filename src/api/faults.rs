@@ -1,4 +1,4 @@
-//! Fault injection (SPEC §7): rules that make matching requests to the
+//! Fault injection (docs/controls.md#faults): rules that make matching requests to the
 //! emulated API slow, failing, or both, before any handler runs.
 
 use std::sync::{Mutex, PoisonError};
@@ -149,7 +149,7 @@ impl Faults {
 
     /// The fault for a request to the emulated API, if a rule fires. The
     /// first matching rule decides: its `probability` says whether it fires
-    /// this time, and every match counts towards its `times` (SPEC §7: how
+    /// this time, and every match counts towards its `times` (the documented meaning of `times`: how
     /// many matches before it expires), after which it is gone.
     pub fn fire(&self, method: &Method, path: &str) -> Option<Fault> {
         let path = path.strip_prefix(BASE_PATH)?;

@@ -1,4 +1,4 @@
-//! The request journal (SPEC §7): the most recent requests to the emulated
+//! The request journal (docs/controls.md#request-journal): the most recent requests to the emulated
 //! API, newest first, bounded. Only what is listed in [`JournalEntry`] is
 //! kept: never a header, never a body, and query values whose names speak of
 //! passwords or secrets are blanked.

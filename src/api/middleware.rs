@@ -1,5 +1,5 @@
 //! The request envelope: a request id for every request, a tracing span
-//! keyed on the matched route, the SPEC §6 error body for every error
+//! keyed on the matched route, the error body (docs/api.md#errors) for every error
 //! (including the ones axum itself produces: unknown route, wrong method,
 //! rejected bodies, panics), the `--admin-token` gate, injected faults, and
 //! the request journal.
@@ -41,7 +41,7 @@ impl RequestId {
     }
 }
 
-/// The SPEC §6 error body of every 4xx and 5xx answer, including the ones
+/// The error body of every 4xx and 5xx answer, including the ones
 /// no operation lists: 404 for an unknown path, 405 for a method a path
 /// does not serve.
 #[derive(Serialize, ToSchema)]
@@ -114,7 +114,7 @@ pub async fn request_envelope(
     .await
 }
 
-/// Injected faults (SPEC §7), before any handler and before
+/// Injected faults (docs/controls.md#faults), before any handler and before
 /// authentication. Placed inside the overload layers, so a slowed request
 /// holds its place like a slow one would, and `--request-timeout` applies.
 pub async fn inject_faults(

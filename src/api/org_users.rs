@@ -1,4 +1,4 @@
-//! The organization-wide user endpoints (docs/api.md#organization-users):
+//! The organization-wide user endpoints (docs/api.md#organization-wide-users):
 //! `/users` and `/users/{emailOrId}`. The same rules as the account paths,
 //! for the user's own account.
 

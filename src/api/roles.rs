@@ -1,4 +1,4 @@
-//! A user's roles (docs/api.md#roles): `GET /users/{id}/roles`, `PUT` and
+//! A user's roles (docs/api.md#role-endpoints): `GET /users/{id}/roles`, `PUT` and
 //! `DELETE /users/{id}/roles/{key}`.
 
 use axum::extract::{Path, State};

@@ -1,4 +1,4 @@
-//! The five account-user endpoints (docs/api.md#account-users):
+//! The five account-user endpoints (docs/api.md#endpoints):
 //! `/accounts/{id}/users` and `/accounts/{id}/users/{emailOrId}`.
 
 use axum::extract::{Path, Query, State};

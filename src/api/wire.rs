@@ -1,6 +1,6 @@
 //! What the JSON looks like on the wire, apart from the row and domain
 //! types. A secret reaches a response only through `UserJson::secret`,
-//! which is set only where SPEC §4 says; a password hash never can.
+//! which is set only where docs/api.md#the-user-object says; a password hash never can.
 
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
@@ -56,7 +56,7 @@ fn email_valid() -> Object {
     constant_bool(true, "Always `true`: addresses are not validated.")
 }
 
-/// A user (SPEC §4.7), fields in the order the seed page shows. The
+/// A user (docs/api.md#the-user-object), fields in the order the seed page shows. The
 /// address fields are omitted when unset (never `null`); `secret` is
 /// present only in the answer to a create and to a GET of one user with the
 /// correct `Elements-User-Password`.
@@ -359,7 +359,7 @@ fn account_type() -> Object {
     )
 }
 
-/// An account (SPEC §4.6). `description` and `externalId` are omitted
+/// An account. `description` and `externalId` are omitted
 /// when unset (never `null`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -2,5 +2,5 @@
 
 /// Every organization has exactly one default account, with this name…
 pub const DEFAULT_ACCOUNT_NAME: &str = "Company Default Account";
-/// …and this description (SPEC §1).
+/// …and this description (docs/api.md#accounts).
 pub const DEFAULT_ACCOUNT_DESCRIPTION: &str = "Auto created default account for the entire company";

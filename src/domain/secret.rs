@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Bytes of randomness in a generated secret (SPEC §1: at least 32).
+/// Bytes of randomness in a generated secret (at least 32, docs/api.md#users).
 const SECRET_BYTES: usize = 32;
 
 /// A secret as text. `Debug` never shows it; only `expose` does.
@@ -28,7 +28,7 @@ impl Secret {
     }
 
     /// A secret someone chose: it must fit in the `Authorization` header's
-    /// grammar (SPEC §3), so no whitespace and no comma.
+    /// grammar (docs/api.md#authentication), so no whitespace and no comma.
     pub fn parse(text: &str) -> Result<Self, &'static str> {
         if text.is_empty() || text.contains(|c: char| c.is_whitespace() || c == ',') {
             Err("must be non-empty, without whitespace or commas")

@@ -9,7 +9,8 @@ use super::role::Role;
 #[error("{0}")]
 pub struct Invalid(pub String);
 
-/// SPEC §1 (decided): any non-empty string of at most 254 characters
+/// As decided in docs/decisions.md#any-email-without-whitespace-is-accepted:
+/// any non-empty string of at most 254 characters
 /// without whitespace; the real service accepts addresses with no `@`.
 pub const EMAIL_MAX_CHARS: usize = 254;
 
@@ -117,7 +118,7 @@ pub struct NewUser {
 }
 
 impl NewUser {
-    /// The org-admin an organization is created with (SPEC §2).
+    /// The org-admin an organization is created with (docs/api.md#bootstrap).
     pub fn org_admin(email: Email) -> Self {
         Self {
             first_name: "Organization".to_owned(),

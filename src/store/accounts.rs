@@ -75,7 +75,7 @@ pub async fn find<'e>(
         .await?)
 }
 
-/// The default account sorts first (SPEC §4.6), then by id. Keyset paging
+/// The default account sorts first, as on the real service, then by id. Keyset paging
 /// therefore runs on the pair (is_default DESC, id): "after" the account a
 /// token names is every account that sorts after that pair.
 pub async fn list(

@@ -1,4 +1,4 @@
-//! Snapshots of the whole state (SPEC §7): a SQLite file beside the
+//! Snapshots of the whole state (docs/controls.md#snapshots): a SQLite file beside the
 //! database (`<database>.snapshots/<name>.sqlite`; a private temporary
 //! folder for `:memory:`) holding a copy of every table, the migration
 //! record and the id counters. Saving and restoring both attach the file

@@ -7,7 +7,7 @@ use crate::ceql::{field, FieldType, Scope, Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::user::{AddressChanges, Email, NewUser};
 
-/// What `where=` may filter users by (docs/api.md#filtering-with-where):
+/// What `where=` may filter users by (docs/api.md#the-where-language):
 /// each documented field and the SQL over `users u` it compiles to, in the
 /// order the unknown-field message lists them. `password`, `secret`,
 /// hashes and digests are deliberately absent.

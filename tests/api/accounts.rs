@@ -1,4 +1,4 @@
-//! The accounts endpoints (SPEC §4.6): org-admins only, the default account
+//! The accounts endpoints (docs/api.md#account-endpoints): org-admins only, the default account
 //! first and undeletable, deletion as deactivation.
 #![allow(clippy::unwrap_used)]
 

@@ -1,4 +1,5 @@
-//! Authentication (SPEC §3) and the error envelope (SPEC §6) over real HTTP.
+//! Authentication (docs/api.md#authentication) and the error envelope
+//! (docs/api.md#errors) over real HTTP.
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{self, TestServer, ORG_SECRET, USER_SECRET};

@@ -1,4 +1,4 @@
-//! The stand-in's controls (SPEC §7): journal, faults, clock, explain,
+//! The stand-in's controls (docs/controls.md): journal, faults, clock, explain,
 //! snapshots and the admin token.
 #![allow(clippy::unwrap_used)]
 

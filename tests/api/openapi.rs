@@ -1,4 +1,4 @@
-//! `GET /__admin/openapi.json` (SPEC §7): an OpenAPI 3.1 document that
+//! `GET /__admin/openapi.json` (docs/controls.md#openapi-document): an OpenAPI 3.1 document that
 //! lists exactly the routes the server serves. Whether the server's answers
 //! conform to it is checked by the schemathesis run in `.ci/run`.
 #![allow(clippy::unwrap_used)]

@@ -1,4 +1,5 @@
-//! The organization-wide user endpoints and the roles endpoints (SPEC §4.6).
+//! The organization-wide user endpoints and the roles endpoints (docs/api.md#organization-wide-users,
+//! docs/api.md#role-endpoints).
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{self, TestServer};
@@ -206,7 +207,7 @@ async fn roles_are_listed_granted_and_revoked() {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
 
-/// SPEC §1's grant table through `PUT` and `DELETE /users/{id}/roles/{key}`:
+/// The grant table (docs/api.md#grant-rules) through `PUT` and `DELETE /users/{id}/roles/{key}`:
 /// caller × target × role → status.
 #[tokio::test]
 async fn the_role_matrix_holds() {

@@ -1,4 +1,4 @@
-//! Fixtures: `POST /__admin/seed` and `--seed FILE` (SPEC §7).
+//! Fixtures: `POST /__admin/seed` and `--seed FILE` (docs/controls.md#fixtures).
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{self, TestServer};

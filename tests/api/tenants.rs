@@ -1,4 +1,4 @@
-//! Tenants for parallel tests (SPEC §7): organizations made, reset and
+//! Tenants for parallel tests (docs/controls.md#tenants): organizations made, reset and
 //! removed over `/__admin`, and isolated from each other.
 #![allow(clippy::unwrap_used)]
 

@@ -1,4 +1,4 @@
-//! The five account-user endpoints over real HTTP (SPEC §4.1–4.5, §4.7).
+//! The five account-user endpoints over real HTTP (docs/api.md#endpoints).
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{self, TestServer, ORG_SECRET};
@@ -769,7 +769,7 @@ async fn deleting_a_user_is_permanent_and_stops_its_secret() {
     assert!(new_id > id);
 }
 
-/// Who may do what (SPEC §3): caller × action × target account → status.
+/// Who may do what (docs/api.md#who-may-do-what): caller × action × target account → status.
 #[tokio::test]
 async fn the_role_rules_decide_who_may_do_what() {
     let server = TestServer::start().await;

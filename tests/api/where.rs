@@ -1,4 +1,4 @@
-//! `where=` (CEQL, SPEC §5) through the list endpoints, with paging.
+//! `where=` (CEQL, docs/api.md#the-where-language) through the list endpoints, with paging.
 #![allow(clippy::unwrap_used)]
 
 use crate::common::{Reply, TestServer};

@@ -1,4 +1,4 @@
-//! `/__admin`: the stand-in's own controls (SPEC §7), not part of the
+//! `/__admin`: the stand-in's own controls (docs/controls.md), not part of the
 //! emulated API.
 
 pub(crate) mod clock;

@@ -44,7 +44,7 @@ impl Reply {
         self.headers.get(name).map(|v| v.to_str().unwrap())
     }
 
-    /// The message of an error body, after checking the SPEC §6 shape.
+    /// The message of an error body, after checking its shape (docs/api.md#errors).
     pub fn message(&self) -> String {
         let body = self.json();
         let object = body.as_object().expect("error body is an object");
