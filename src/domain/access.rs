@@ -63,6 +63,13 @@ pub fn with_automatic_roles(
     roles
 }
 
+/// Whose users an organization-wide list shows a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedUsers {
+    Organization(i64),
+    Account(i64),
+}
+
 impl Caller {
     pub fn is_org_admin(&self) -> bool {
         self.roles.contains(Role::OrgAdmin)
@@ -78,6 +85,32 @@ impl Caller {
     pub fn manages(&self, account: AccountRef) -> bool {
         self.organization_id == account.organization_id
             && (self.is_org_admin() || self.is_admin_of(account.id))
+    }
+
+    /// Uses the account endpoints at all (everyone else gets 401, as on
+    /// the real service).
+    pub fn manages_accounts(&self) -> bool {
+        self.is_org_admin()
+    }
+
+    /// The users `GET /users` lists for the caller: an org-admin's whole
+    /// organization, an admin's own account; nobody else may list.
+    pub fn listed_users(&self) -> Option<ListedUsers> {
+        if self.is_org_admin() {
+            Some(ListedUsers::Organization(self.organization_id))
+        } else if self.is_admin_of(self.account_id) {
+            Some(ListedUsers::Account(self.account_id))
+        } else {
+            None
+        }
+    }
+
+    /// May learn that a user does not exist: only an org-admin, who may
+    /// see every user of the organization anyway. To anyone else a missing
+    /// user looks like one they may not see, so that answers cannot be
+    /// used to find out which emails or ids exist.
+    pub fn may_learn_absence(&self) -> bool {
+        self.is_org_admin()
     }
 
     /// May see this user: a manager of their account sees anyone in it,

@@ -50,7 +50,7 @@ pub(super) fn forbidden_account(id: i64) -> ApiError {
 }
 
 fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
-    if caller.is_org_admin() {
+    if caller.manages_accounts() {
         Ok(())
     } else {
         Err(ApiError::unauthorized())

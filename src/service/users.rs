@@ -3,7 +3,7 @@
 //! their account (`/accounts/{id}/users…`) or through the caller's
 //! organization (`/users…`). Both kinds of path share every rule here.
 
-use crate::domain::access::{self, Caller};
+use crate::domain::access::{self, Caller, ListedUsers};
 use crate::domain::password::Password;
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::Secret;
@@ -95,15 +95,11 @@ pub async fn list(
             require_manages(caller, &account)?;
             UserScope::Account(account.id)
         }
-        Within::Organization if caller.is_org_admin() => {
-            UserScope::Organization(caller.organization_id)
-        }
-        Within::Organization if caller.is_admin_of(caller.account_id) => {
-            UserScope::Account(caller.account_id)
-        }
-        Within::Organization => {
-            return Err(ApiError::forbidden("Only administrators may list users"))
-        }
+        Within::Organization => match caller.listed_users() {
+            Some(ListedUsers::Organization(id)) => UserScope::Organization(id),
+            Some(ListedUsers::Account(id)) => UserScope::Account(id),
+            None => return Err(ApiError::forbidden("Only administrators may list users")),
+        },
     };
     let token_scope = match scope {
         UserScope::Account(id) => format!("users:account:{id}"),
@@ -379,11 +375,8 @@ pub(super) async fn locate_in_organization(
     text: &str,
 ) -> Result<(UserRow, AccountRow), ApiError> {
     let key = user_key(text);
-    // Only an org-admin may learn that a user does not exist: to anyone
-    // else a missing user looks like one they may not see, so that the
-    // answers cannot be used to find out which emails or ids exist.
     let missing = || {
-        if caller.is_org_admin() {
+        if caller.may_learn_absence() {
             ApiError::not_found(format!("No user '{text}' found"))
         } else {
             ApiError::forbidden(format!("You may not access user '{text}'"))
