@@ -103,3 +103,20 @@ impl FromRequestParts<AppState> for Caller {
         Ok(caller)
     }
 }
+
+/// The `Elements-User-Password` header, as sent (it need not be UTF-8: a
+/// password that is not is simply wrong).
+pub struct UserPassword(pub Option<Vec<u8>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserPassword {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(USER_PASSWORD_HEADER)
+                .map(|value| value.as_bytes().to_vec()),
+        ))
+    }
+}

@@ -8,7 +8,7 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{JsonBody, USER_PASSWORD_HEADER};
+use super::extract::{JsonBody, UserPassword};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
 use super::paging::{self, ListParams};
@@ -86,17 +86,14 @@ async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(user): Path<String>,
-    headers: HeaderMap,
+    UserPassword(password): UserPassword,
 ) -> Result<Response, ApiError> {
-    let password = headers
-        .get(USER_PASSWORD_HEADER)
-        .map(|value| value.as_bytes());
     let shown = users::show(
         &state.services,
         &caller,
         Within::Organization,
         &user,
-        password,
+        password.as_deref(),
     )
     .await?;
     Ok(user_response(shown))

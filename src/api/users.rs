@@ -7,7 +7,7 @@ use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{parse_id, JsonBody, USER_PASSWORD_HEADER};
+use super::extract::{parse_id, JsonBody, UserPassword};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
 use super::paging::{self, ListParams};
@@ -94,17 +94,14 @@ async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path((account_id, user)): Path<(String, String)>,
-    headers: HeaderMap,
+    UserPassword(password): UserPassword,
 ) -> Result<Response, ApiError> {
-    let password = headers
-        .get(USER_PASSWORD_HEADER)
-        .map(|value| value.as_bytes());
     let shown = users::show(
         &state.services,
         &caller,
         account(&account_id)?,
         &user,
-        password,
+        password.as_deref(),
     )
     .await?;
     Ok(user_response(shown))
