@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -66,6 +67,38 @@ pub struct Config {
     #[arg(long, env = "LOCALELEMENTS_REQUEST_TIMEOUT", default_value_t = 30)]
     pub request_timeout: u64,
 
+    /// How long a client has to send a request's headers (from connecting,
+    /// or from the previous answer) and, once they are in, its body; a
+    /// client slower than that is cut off (408 for a late body). A number
+    /// is seconds; `500ms`, `2s` and the like also work.
+    #[arg(long, env = "LOCALELEMENTS_CLIENT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub client_timeout: Duration,
+
+    /// How long an idle keep-alive connection stays open.
+    #[arg(long, env = "LOCALELEMENTS_IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// How long requests in flight get to finish after SIGTERM or SIGINT;
+    /// the server then stops whatever its clients do.
+    #[arg(long, env = "LOCALELEMENTS_SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    /// How long one database query (a filtered list or its count) may run
+    /// before it is interrupted and answered 503.
+    #[arg(long, env = "LOCALELEMENTS_QUERY_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    pub query_timeout: Duration,
+
+    /// How many bytes of requests the journal keeps at most (beside
+    /// `--journal-size` entries): the oldest entries go first.
+    #[arg(long, env = "LOCALELEMENTS_JOURNAL_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub journal_bytes: usize,
+
+    /// Wrong `Elements-User-Password` values a minute for one user before
+    /// that user's further attempts are answered 429 until the minute is
+    /// over.
+    #[arg(long, env = "LOCALELEMENTS_PASSWORD_ATTEMPTS", default_value_t = 10)]
+    pub password_attempts: u32,
+
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
     #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
     pub fast_password_hashing: bool,
@@ -109,6 +142,24 @@ impl Config {
             admin_token: None,
             fast_password_hashing: true,
             log_format: LogFormat::Text,
+            client_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            shutdown_timeout: Duration::from_secs(10),
+            query_timeout: Duration::from_secs(2),
+            journal_bytes: 16 * 1024 * 1024,
+            password_attempts: 10,
         }
     }
+}
+
+/// A duration flag: a plain number is seconds; otherwise a duration such
+/// as `500ms`, `2s` or `1m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return text
+            .parse()
+            .map(Duration::from_secs)
+            .map_err(|error| format!("{error}"));
+    }
+    humantime::parse_duration(text).map_err(|error| error.to_string())
 }
