@@ -1,10 +1,12 @@
-//! Fault injection (docs/controls.md#faults): rules that make matching requests to the
-//! emulated API slow, failing, or both, before any handler runs.
+//! Fault injection (docs/controls.md#faults), one of the `/__admin` controls: rules that
+//! make matching requests to the emulated API slow, failing, or both,
+//! before any handler runs.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
+use globset::{Candidate, GlobBuilder, GlobMatcher};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,6 +25,9 @@ pub struct FaultRule {
     pub probability: f64,
     /// How many more times it fires before it expires; `None`: forever.
     pub times: Option<u64>,
+    /// `path`, compiled once when the rule is added.
+    #[serde(skip)]
+    glob: PathGlob,
 }
 
 /// `POST /__admin/faults`. A rule needs a `status`, a `delayMs`, or both.
@@ -32,7 +37,8 @@ pub struct NewFaultRule {
     /// Any HTTP method; all methods when absent.
     pub method: Option<String>,
     /// A glob below `/elements/api-v2` (which may be written too): `*`
-    /// within a segment, `**` across segments.
+    /// within a segment, `**` across segments (also none); `?`, `[...]` and
+    /// `{a,b}` as in shell globs.
     #[schema(pattern = "^/")]
     pub path: String,
     /// The status to answer (in the error shape, message `Injected fault`).
@@ -90,6 +96,8 @@ impl NewFaultRule {
             .filter(|rest| rest.starts_with('/'))
             .unwrap_or(&self.path)
             .to_owned();
+        let glob = PathGlob::new(&path)
+            .map_err(|error| format!("path: '{path}' is not a valid glob: {}", error.kind()))?;
         Ok(FaultRule {
             id,
             method,
@@ -98,6 +106,7 @@ impl NewFaultRule {
             delay_ms,
             probability,
             times: self.times,
+            glob,
         })
     }
 }
@@ -149,15 +158,16 @@ impl Faults {
 
     /// The fault for a request to the emulated API, if a rule fires. The
     /// first matching rule decides: its `probability` says whether it fires
-    /// this time, and every match counts towards its `times` (the documented meaning of `times`: how
-    /// many matches before it expires), after which it is gone.
+    /// this time, and every match counts towards its `times` (how many
+    /// matches before it expires, whether it fired or not), after which it is
+    /// gone.
     pub fn fire(&self, method: &Method, path: &str) -> Option<Fault> {
-        let path = path.strip_prefix(BASE_PATH)?;
+        let path = PathGlob::candidate(path.strip_prefix(BASE_PATH)?);
+        let path = Candidate::new(&path);
         let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
         let rules = &mut guard.1;
         let index = rules.iter().position(|rule| {
-            rule.method.as_deref().is_none_or(|m| m == method.as_str())
-                && glob_matches(&rule.path, path)
+            rule.method.as_deref().is_none_or(|m| m == method.as_str()) && rule.glob.matches(&path)
         })?;
         let rule = &mut rules[index];
         let fires = rule.probability >= 1.0 || rand::thread_rng().gen_bool(rule.probability);
@@ -177,61 +187,43 @@ impl Faults {
     }
 }
 
-/// Path globs: `*` matches within one segment, a `**` segment matches any
-/// number of segments. Both levels are matched without exponential
-/// backtracking, so no pattern can make a request spin.
-pub fn glob_matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.trim_matches('/').split('/').collect();
-    let path: Vec<&str> = path.trim_matches('/').split('/').collect();
-    // matched[j]: the pattern segments so far match the first j path segments.
-    let mut matched = vec![false; path.len() + 1];
-    matched[0] = true;
-    for segment in &pattern {
-        let mut next = vec![false; path.len() + 1];
-        if *segment == "**" {
-            let mut any = false;
-            for j in 0..=path.len() {
-                any |= matched[j];
-                next[j] = any;
-            }
-        } else {
-            for j in 1..=path.len() {
-                next[j] = matched[j - 1] && segment_matches(segment, path[j - 1]);
-            }
-        }
-        matched = next;
-    }
-    matched[path.len()]
-}
+/// A rule's path glob: `*` matches within one segment, a `**` segment
+/// matches any number of segments, none included. globset compiles it to a
+/// regular expression, which matches in time linear in the path: no
+/// pattern can make a request spin.
+#[derive(Debug, Clone)]
+struct PathGlob(GlobMatcher);
 
-/// `*` within a segment matches any run of characters: the classic
-/// two-pointer wildcard match, which only ever backtracks to the last `*`.
-fn segment_matches(pattern: &str, segment: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let segment: Vec<char> = segment.chars().collect();
-    let (mut p, mut s) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while s < segment.len() {
-        if p < pattern.len() && pattern[p] != '*' && pattern[p] == segment[s] {
-            p += 1;
-            s += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, s));
-            p += 1;
-        } else if let Some((star_p, star_s)) = star {
-            p = star_p + 1;
-            s = star_s + 1;
-            star = Some((star_p, star_s + 1));
-        } else {
-            return false;
-        }
+impl PathGlob {
+    fn new(pattern: &str) -> Result<Self, globset::Error> {
+        let glob = GlobBuilder::new(&Self::candidate(pattern))
+            .literal_separator(true)
+            .build()?;
+        Ok(Self(glob.compile_matcher()))
     }
-    pattern[p..].iter().all(|c| *c == '*')
+
+    /// A pattern or a path as it is matched: its segments between exactly
+    /// one leading and one trailing `/`. So slashes at either end do not
+    /// matter, and a trailing `/**` also matches no segment at all
+    /// (`/accounts/**` matches `/accounts`), as `**` does elsewhere: globset
+    /// reads `**` followed by `/` as "zero or more segments".
+    fn candidate(text: &str) -> String {
+        format!("/{}/", text.trim_matches('/'))
+    }
+
+    fn matches(&self, path: &Candidate<'_>) -> bool {
+        self.0.is_match_candidate(path)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn glob_matches(pattern: &str, path: &str) -> bool {
+        let glob = PathGlob::new(pattern).expect("a valid glob");
+        glob.matches(&Candidate::new(&PathGlob::candidate(path)))
+    }
 
     #[test]
     fn globs_match_segments() {
@@ -256,6 +248,32 @@ mod tests {
         assert!(!glob_matches(&pattern, &path));
         let deep = format!("/{}x", "**/".repeat(50));
         assert!(!glob_matches(&deep, &"/a".repeat(200)));
+    }
+
+    #[test]
+    fn double_stars_may_stand_for_no_segment_and_end_slashes_do_not_matter() {
+        assert!(glob_matches("/accounts/**", "/accounts"));
+        assert!(glob_matches("/a/**/b", "/a/b"));
+        assert!(glob_matches("/**/users", "/users"));
+        assert!(glob_matches("/accounts/*/users", "/accounts/12/users/"));
+        assert!(glob_matches("accounts/*/users/", "/accounts/12/users"));
+        assert!(!glob_matches("/accounts/*/users", "/accounts//users/x"));
+        assert!(glob_matches("/users/a?c", "/users/abc"));
+        assert!(glob_matches("/{users,roles}", "/roles"));
+    }
+
+    #[test]
+    fn an_invalid_glob_is_refused_naming_the_path() {
+        for pattern in ["/users/[", "/users/{a,b", "/users/[z-a]"] {
+            let error = rule(pattern, Some(500), None)
+                .validate(1)
+                .expect_err("invalid");
+            assert!(error.starts_with("path: "), "{error}");
+            assert!(error.contains(pattern), "{error}");
+        }
+        let faults = Faults::default();
+        assert!(faults.add(rule("/users/[", Some(500), None)).is_err());
+        assert!(faults.list().is_empty(), "nothing is stored");
     }
 
     fn rule(path: &str, status: Option<u16>, times: Option<u64>) -> NewFaultRule {

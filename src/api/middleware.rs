@@ -1,8 +1,15 @@
 //! The request envelope: a request id for every request, a tracing span
-//! keyed on the matched route, the error body (docs/api.md#errors) for every error
-//! (including the ones axum itself produces: unknown route, wrong method,
-//! rejected bodies, panics), the `--admin-token` gate, injected faults, and
-//! the request journal.
+//! keyed on the matched route, the error body `{"requestId", "message"}`
+//! for every error (including the ones axum itself produces: unknown route,
+//! wrong method, rejected bodies, panics), the `--admin-token` gate,
+//! injected faults, and the request journal.
+//!
+//! The id and the span come from tower-http, layered outside
+//! [`request_envelope`] in this order (see `api::router`):
+//! [`without_callers_request_id`], `SetRequestIdLayer` with
+//! [`HexRequestId`], `PropagateRequestIdLayer` (the id onto every
+//! response's `Elements-Request-Id`), `TraceLayer` with [`trace_layer`]'s
+//! [`request_span`].
 
 use std::time::Instant;
 
@@ -13,7 +20,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use serde::Serialize;
-use tracing::Instrument;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::request_id::{MakeRequestId, RequestId};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 use utoipa::ToSchema;
 
 use time::format_description::well_known::Rfc3339;
@@ -29,21 +39,84 @@ pub const REQUEST_ID_HEADER: &str = "elements-request-id";
 /// The largest framework error body read back to become a message.
 const MAX_ERROR_TEXT: usize = 16 * 1024;
 
-/// 24 lowercase hex characters, from 12 random bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
+/// Request ids for `SetRequestIdLayer`: 24 lowercase hex characters, from
+/// 12 random bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HexRequestId;
 
-impl RequestId {
-    pub fn generate() -> Self {
+impl HexRequestId {
+    fn generate() -> String {
         let mut bytes = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut bytes);
-        Self(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+        bytes.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 }
 
-/// The error body of every 4xx and 5xx answer, including the ones
-/// no operation lists: 404 for an unknown path, 405 for a method a path
-/// does not serve.
+impl MakeRequestId for HexRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&Self::generate())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Every request gets an id of its own: an `Elements-Request-Id` the caller
+/// sent is dropped before `SetRequestIdLayer`, which would otherwise keep it
+/// (and its text need not be 24 lowercase hex characters).
+pub fn without_callers_request_id(mut request: Request) -> Request {
+    request.headers_mut().remove(REQUEST_ID_HEADER);
+    request
+}
+
+/// The id `SetRequestIdLayer` gave the request.
+fn request_id(request: &Request) -> Option<&str> {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+}
+
+/// The route a request matched, for the span and the metrics.
+fn route(request: &Request) -> &str {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("<unmatched>", MatchedPath::as_str)
+}
+
+/// The span every log line about a request is in. Headers are deliberately
+/// not recorded: Authorization and Elements-User-Password carry secrets.
+pub fn request_span(request: &Request) -> Span {
+    let id = request_id(request).unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        route = %route(request),
+    )
+}
+
+/// A `TraceLayer` for [`request_span`] and nothing else: the one line a
+/// request logs ("answered", with its status and duration) is written by
+/// [`request_envelope`], in the span, which also feeds the metrics and the
+/// journal from the same measurement; tower-http's own per-request events
+/// are left out.
+pub type RequestTrace =
+    TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request) -> Span, (), (), (), (), ()>;
+
+pub fn trace_layer() -> RequestTrace {
+    TraceLayer::new_for_http()
+        .make_span_with(request_span as fn(&Request) -> Span)
+        .on_request(())
+        .on_response(())
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
+}
+
+/// The error body of every 4xx and 5xx answer, including the ones no
+/// operation lists: 404 for an unknown path, 405 for a method a path does
+/// not serve.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Error)]
@@ -56,67 +129,67 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
 }
 
+/// Runs inside the id and span layers: the `--admin-token` gate, the
+/// error shape, the "answered" log line, the metrics and the journal.
 pub async fn request_envelope(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let id = RequestId::generate();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "<unmatched>".to_owned(), |path| path.as_str().to_owned());
+    // SetRequestIdLayer always gives one, and PropagateRequestIdLayer puts
+    // it on the response. Without one (the layers missing), a fresh id
+    // still goes into both the body and the header.
+    let (id, propagated) = match request_id(&request) {
+        Some(id) => (id.to_owned(), true),
+        None => (HexRequestId::generate(), false),
+    };
+    let route = route(&request).to_owned();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(redact_query);
     let is_admin = path.starts_with("/__admin");
-    // Headers are deliberately not recorded: Authorization and
-    // Elements-User-Password carry secrets.
-    let span = tracing::info_span!("request", request_id = %id.0, %method, route = %route);
     let caller = CallerSlot::default();
-    request.extensions_mut().insert(id.clone());
     request.extensions_mut().insert(caller.clone());
-    async move {
-        let started = Instant::now();
-        let time = OffsetDateTime::now_utc();
-        let response = match admin_gate(&state, &request) {
-            Err(refusal) => refusal.into_response(),
-            Ok(()) => next.run(request).await,
-        };
-        let mut response = error_shape(response, &id, &method, &path).await;
-        if let Ok(value) = HeaderValue::from_str(&id.0) {
+    let started = Instant::now();
+    let time = OffsetDateTime::now_utc();
+    let response = match admin_gate(&state, &request) {
+        Err(refusal) => refusal.into_response(),
+        Ok(()) => next.run(request).await,
+    };
+    let mut response = error_shape(response, &id, &method, &path).await;
+    if !propagated {
+        if let Ok(value) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
-        let elapsed = started.elapsed();
-        let status = response.status().as_u16();
-        tracing::info!(status, elapsed_us = elapsed.as_micros() as u64, "answered");
-        state
-            .metrics
-            .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
-        // The journal is about the emulated API; control traffic stays out.
-        if !is_admin {
-            let (organization_id, user_id) = caller.0.get().copied().unzip();
-            state.journal.record(JournalEntry {
-                request_id: id.0.clone(),
-                time: time.format(&Rfc3339).unwrap_or_default(),
-                method: method.to_string(),
-                path,
-                query,
-                status,
-                duration_ms: elapsed.as_secs_f64() * 1000.0,
-                organization_id,
-                user_id,
-            });
-        }
-        response
     }
-    .instrument(span)
-    .await
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::info!(status, elapsed_us = elapsed.as_micros() as u64, "answered");
+    state
+        .metrics
+        .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
+    // The journal is about the emulated API; control traffic stays out.
+    if !is_admin {
+        let (organization_id, user_id) = caller.0.get().copied().unzip();
+        state.journal.record(JournalEntry {
+            request_id: id,
+            time: time.format(&Rfc3339).unwrap_or_default(),
+            method: method.to_string(),
+            path,
+            query,
+            status,
+            duration_ms: elapsed.as_secs_f64() * 1000.0,
+            organization_id,
+            user_id,
+        });
+    }
+    response
 }
 
-/// Injected faults (docs/controls.md#faults), before any handler and before
-/// authentication. Placed inside the overload layers, so a slowed request
-/// holds its place like a slow one would, and `--request-timeout` applies.
+/// Injected faults (the `/__admin/faults` rules), before any handler and
+/// before authentication. Placed inside the overload layers, so a slowed
+/// request holds its place like a slow one would, and `--request-timeout`
+/// applies.
 pub async fn inject_faults(
     State(state): State<AppState>,
     request: Request,
@@ -159,7 +232,7 @@ fn admin_gate(state: &AppState, request: &Request) -> Result<(), ApiError> {
 /// Rewrites any error response into `{"requestId", "message"}`.
 async fn error_shape(
     response: Response,
-    id: &RequestId,
+    id: &str,
     method: &axum::http::Method,
     path: &str,
 ) -> Response {
@@ -177,7 +250,7 @@ async fn error_shape(
         None => framework_message(response, method, path).await,
     };
     let body = ErrorBody {
-        request_id: &id.0,
+        request_id: id,
         message: &message,
     };
     let mut shaped = (status, axum::Json(body)).into_response();
@@ -214,5 +287,127 @@ async fn framework_message(response: Response, method: &axum::http::Method, path
         status.canonical_reason().unwrap_or("Error").to_owned()
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use serde_json::Value;
+
+    use crate::{Config, Server};
+
+    fn is_request_id(id: &str) -> bool {
+        id.len() == 24 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+
+    /// Log output collected in memory.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn lines(&self) -> Vec<Value> {
+            let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(|line| serde_json::from_str(line).unwrap())
+                .collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn every_request_gets_a_fresh_id_whatever_the_caller_sends() {
+        let server = Server::start(Config::for_tests()).await.unwrap();
+        let client = reqwest::Client::new();
+        let mut seen = std::collections::HashSet::new();
+        for (path, sent) in [
+            ("/__admin/health", "not-an-id"),
+            ("/__admin/nothing-here", "0123456789abcdef01234567"),
+            ("/elements/api-v2/accounts", "x\u{7f}"),
+        ] {
+            let mut request = client.get(format!("{}{path}", server.url()));
+            if let Ok(value) = reqwest::header::HeaderValue::from_bytes(sent.as_bytes()) {
+                request = request.header("Elements-Request-Id", value);
+            }
+            let reply = request.send().await.unwrap();
+            let ids: Vec<_> = reply
+                .headers()
+                .get_all("elements-request-id")
+                .iter()
+                .map(|value| value.to_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(ids.len(), 1, "{path}: {ids:?}");
+            let id = ids[0].clone();
+            assert!(is_request_id(&id), "{path}: {id:?}");
+            assert_ne!(id, sent, "{path}");
+            let status = reply.status();
+            let body: Value = reply.json().await.unwrap();
+            if status.is_client_error() {
+                assert_eq!(body["requestId"], id.as_str(), "{path}: {body}");
+            }
+            assert!(seen.insert(id), "{path}: ids repeat");
+        }
+        server.stop().await.unwrap();
+    }
+
+    /// What `--log-format json` shows of a request: the "answered" line in
+    /// the `request` span with its id, method and matched route.
+    #[tokio::test]
+    async fn the_log_line_of_a_request_is_in_its_span() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        // As `main` does, for the whole test process: a subscriber only for
+        // this thread would see events whose interest other threads' tests
+        // cached first. The other tests' lines are told apart by their id.
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("localelements::api::middleware=info")
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        let server = Server::start(Config::for_tests()).await.unwrap();
+        let reply = reqwest::Client::new()
+            .delete(format!(
+                "{}/elements/api-v2/accounts/1/users/2",
+                server.url()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 401);
+        let id = reply.headers()["elements-request-id"].to_str().unwrap();
+        let answered: Vec<_> = captured
+            .lines()
+            .into_iter()
+            .filter(|line| line["span"]["request_id"] == id)
+            .collect();
+        assert_eq!(answered.len(), 1, "{answered:?}");
+        let line = &answered[0];
+        assert_eq!(line["fields"]["message"], "answered", "{line}");
+        assert_eq!(line["fields"]["status"], 401, "{line}");
+        assert_eq!(line["span"]["name"], "request", "{line}");
+        assert_eq!(line["span"]["request_id"], id, "{line}");
+        assert_eq!(line["span"]["method"], "DELETE", "{line}");
+        assert_eq!(
+            line["span"]["route"], "/elements/api-v2/accounts/{id}/users/{user}",
+            "{line}"
+        );
+        server.stop().await.unwrap();
     }
 }

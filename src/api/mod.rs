@@ -19,11 +19,13 @@ pub mod wire;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderName;
 use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router};
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api::state::AppState;
 use crate::error::ApiError;
@@ -68,10 +70,24 @@ pub fn router(state: AppState) -> Router {
                 .layer(GlobalConcurrencyLimitLayer::new(state.limits.max_in_flight))
                 .timeout(state.limits.request_timeout),
         )
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::request_envelope,
-        ))
+        // Outermost: a fresh id for every request (also on its response),
+        // the span its log lines are in, then the envelope.
+        .layer(
+            ServiceBuilder::new()
+                .map_request(middleware::without_callers_request_id)
+                .layer(SetRequestIdLayer::new(
+                    HeaderName::from_static(middleware::REQUEST_ID_HEADER),
+                    middleware::HexRequestId,
+                ))
+                .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+                    middleware::REQUEST_ID_HEADER,
+                )))
+                .layer(middleware::trace_layer())
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::request_envelope,
+                )),
+        )
         .with_state(state)
 }
 
