@@ -15,6 +15,7 @@ mod controls;
 mod durability;
 mod embedding;
 mod hang_ups;
+mod hardening;
 mod leaks;
 mod lifecycle;
 mod openapi;
