@@ -36,6 +36,9 @@ pub enum ApiError {
     /// Overloaded or timed out: 503 with `Retry-After`.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts: 429 with `Retry-After` (whole seconds).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// Any other status a framework rejection carries, with its text.
     #[error("{1}")]
     Other(StatusCode, String),
@@ -79,6 +82,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Other(status, _) => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,10 +109,18 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %cause, "internal error");
         }
         let mut response = self.status().into_response();
-        if let Self::Unavailable(_) = &self {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        match &self {
+            Self::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            _ => {}
         }
         response
             .extensions_mut()

@@ -70,7 +70,7 @@ impl Server {
     /// and starts serving in the background.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let store = Store::open(&config.database).await?;
-        let services = Services::new(store, config.fast_password_hashing);
+        let services = Services::new(store, &config);
         let credentials = bootstrap::ensure(&services, &config).await?;
         let state = AppState::new(services.clone(), &config);
         let listener = TcpListener::bind(config.listen)

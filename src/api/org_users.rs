@@ -77,6 +77,7 @@ async fn list(
         (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
         (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
+        (status = 429, description = "Too many wrong `Elements-User-Password` values for this user in the last minute; `Retry-After` says when to try again", body = ErrorBody),
         (status = 403, description = "The user belongs to another organization, or the caller may not see them", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
     ),

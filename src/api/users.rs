@@ -85,6 +85,7 @@ async fn list(
         (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
         (status = 400, description = "An account id that is not a number", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
+        (status = 429, description = "Too many wrong `Elements-User-Password` values for this user in the last minute; `Retry-After` says when to try again", body = ErrorBody),
         (status = 403, description = "The account belongs to another organization, or the caller may see only their own record", body = ErrorBody),
         (status = 404, description = "No such account, or no such user in it", body = ErrorBody),
     ),

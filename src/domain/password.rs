@@ -1,16 +1,19 @@
 //! Passwords: only ever stored as Argon2id PHC strings.
 //!
 //! Hashing is deliberately slow (OWASP: 19 MiB, t=2, p=1), so it runs on the
-//! blocking pool behind a semaphore sized to the cores: a burst of creates
-//! queues instead of starving the async workers or exhausting memory.
+//! blocking pool, one operation per core at a time, behind a fair queue:
+//! each tenant (organization) waits in a line of its own and the lines are
+//! served in turn, so one caller's flood of creates or password checks
+//! never starves another tenant's requests; a line that is full is refused
+//! (503) instead of growing.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
 /// A plaintext password on its way to the hasher. `Debug` redacts it.
@@ -46,18 +49,26 @@ pub enum HashError {
     Busy,
 }
 
-/// How many operations may wait for a core before more are refused: a
-/// burst of creates queues for a while (with OWASP parameters each takes
-/// tens of milliseconds) instead of growing without bound.
+/// How many operations one tenant may have waiting for a core before more
+/// are refused: a burst of creates queues for a while (with OWASP
+/// parameters each takes tens of milliseconds) instead of growing without
+/// bound.
 const MAX_WAITING_PER_CORE: usize = 64;
+
+/// Whose line an operation waits in: an organization's, or the server's
+/// own (bootstrap, fixtures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Queue {
+    Server,
+    Organization(i64),
+}
 
 /// Hashes and verifies passwords off the async runtime.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: Params,
-    permits: Arc<Semaphore>,
     cores: usize,
-    waiting: Arc<AtomicUsize>,
+    lines: Arc<FairQueue>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -82,9 +93,8 @@ impl PasswordHasher {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
             params,
-            permits: Arc::new(Semaphore::new(cores)),
             cores,
-            waiting: Arc::new(AtomicUsize::new(0)),
+            lines: Arc::new(FairQueue::new(cores, MAX_WAITING_PER_CORE * cores)),
         }
     }
 
@@ -97,10 +107,16 @@ impl PasswordHasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
-    /// The PHC string (`$argon2id$v=19$...`) for a new password.
+    /// The PHC string (`$argon2id$v=19$...`) for a new password, hashed in
+    /// the server's own line.
     pub async fn hash(&self, password: Password) -> Result<String, HashError> {
+        self.hash_in(Queue::Server, password).await
+    }
+
+    /// `hash`, waiting in `queue`'s line.
+    pub async fn hash_in(&self, queue: Queue, password: Password) -> Result<String, HashError> {
         let argon2 = self.argon2();
-        self.run_blocking(move || {
+        self.run_blocking(queue, move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2
                 .hash_password(password.expose().as_bytes(), &salt)
@@ -112,9 +128,14 @@ impl PasswordHasher {
 
     /// Whether `password` matches the stored PHC string. The parameters come
     /// from the string itself, so hashes made in either mode keep verifying.
-    pub async fn verify(&self, password: Password, phc: String) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        queue: Queue,
+        password: Password,
+        phc: String,
+    ) -> Result<bool, HashError> {
         let argon2 = self.argon2();
-        self.run_blocking(move || {
+        self.run_blocking(queue, move || {
             let parsed = PasswordHash::new(&phc).map_err(|e| HashError::Argon2(e.to_string()))?;
             Ok(argon2
                 .verify_password(password.expose().as_bytes(), &parsed)
@@ -125,19 +146,119 @@ impl PasswordHasher {
 
     async fn run_blocking<T: Send + 'static>(
         &self,
+        queue: Queue,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_PER_CORE * self.cores {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(HashError::Busy);
-        }
-        let permit = self.permits.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.map_err(|_| HashError::Closed)?;
+        let _slot = self.lines.enter(queue).await?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .in_current_span()
             .await?
+    }
+}
+
+/// One slot per core, handed out in turn to the lines that wait: a line
+/// gets its next slot only after every other waiting line has had one.
+struct FairQueue {
+    cores: usize,
+    /// Most operations one line may have waiting.
+    per_line: usize,
+    state: Mutex<Lines>,
+}
+
+#[derive(Default)]
+struct Lines {
+    /// Slots in use.
+    running: usize,
+    /// The lines with someone waiting, in the order they are served.
+    turn: VecDeque<Queue>,
+    waiting: HashMap<Queue, VecDeque<oneshot::Sender<Slot>>>,
+}
+
+/// A core's slot; dropping it hands the slot to the next line in turn.
+struct Slot {
+    /// `None` once the slot has been handed on some other way.
+    queue: Option<Arc<FairQueue>>,
+}
+
+impl FairQueue {
+    fn new(cores: usize, per_line: usize) -> Self {
+        Self {
+            cores,
+            per_line,
+            state: Mutex::new(Lines::default()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lines> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn enter(self: &Arc<Self>, queue: Queue) -> Result<Slot, HashError> {
+        let waiting = {
+            let mut lines = self.lock();
+            if lines.running < self.cores && lines.turn.is_empty() {
+                lines.running += 1;
+                return Ok(Slot {
+                    queue: Some(Arc::clone(self)),
+                });
+            }
+            let line = lines.waiting.entry(queue).or_default();
+            if line.len() >= self.per_line {
+                return Err(HashError::Busy);
+            }
+            let (send, receive) = oneshot::channel();
+            let first = line.is_empty();
+            line.push_back(send);
+            if first {
+                lines.turn.push_back(queue);
+            }
+            receive
+        };
+        // A slot handed to a waiter that has gone (a cancelled request) is
+        // dropped with the channel, which hands it on again.
+        waiting.await.map_err(|_| HashError::Closed)
+    }
+
+    /// Gives a freed slot to the first waiter of the next line in turn.
+    fn release(self: &Arc<Self>) {
+        let mut lines = self.lock();
+        while let Some(queue) = lines.turn.pop_front() {
+            let Some(line) = lines.waiting.get_mut(&queue) else {
+                continue;
+            };
+            let next = line.pop_front();
+            if line.is_empty() {
+                lines.waiting.remove(&queue);
+            } else {
+                lines.turn.push_back(queue);
+            }
+            if let Some(next) = next {
+                if let Err(mut slot) = next.send(Slot {
+                    queue: Some(Arc::clone(self)),
+                }) {
+                    // The waiter is gone: the slot stays ours for the next
+                    // one (dropped disarmed, or it would release again).
+                    slot.queue = None;
+                    continue;
+                }
+                return;
+            }
+        }
+        lines.running -= 1;
+    }
+
+    #[cfg(test)]
+    fn waiting(&self, queue: Queue) -> usize {
+        self.lock().waiting.get(&queue).map_or(0, VecDeque::len)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue.take() {
+            queue.release();
+        }
     }
 }
 
@@ -151,45 +272,101 @@ mod tests {
         let phc = hasher.hash(Password::new("pw")).await.expect("hash");
         assert!(phc.starts_with("$argon2id$v=19$"));
         assert!(hasher
-            .verify(Password::new("pw"), phc.clone())
+            .verify(Queue::Server, Password::new("pw"), phc.clone())
             .await
             .expect("verify"));
         assert!(!hasher
-            .verify(Password::new("nope"), phc)
+            .verify(Queue::Server, Password::new("nope"), phc)
             .await
             .expect("verify"));
     }
 
     #[tokio::test]
-    async fn a_full_queue_refuses_instead_of_growing() {
-        let hasher = PasswordHasher::new(true);
-        // Hold every core, then fill the queue exactly.
-        let held = hasher
-            .permits
-            .clone()
-            .acquire_many_owned(hasher.cores as u32)
-            .await
-            .expect("permits");
-        let limit = MAX_WAITING_PER_CORE * hasher.cores;
-        let mut queued = tokio::task::JoinSet::new();
-        for _ in 0..limit {
-            let hasher = hasher.clone();
-            queued.spawn(async move { hasher.hash(Password::new("x")).await.map(|_| ()) });
+    async fn a_full_line_refuses_instead_of_growing_but_other_lines_wait() {
+        let lines = Arc::new(FairQueue::new(1, 3));
+        let held = lines.enter(Queue::Server).await.expect("a free core");
+        let flood = Queue::Organization(1);
+        let mut queued = Vec::new();
+        for _ in 0..3 {
+            let lines = Arc::clone(&lines);
+            queued.push(tokio::spawn(
+                async move { lines.enter(flood).await.map(drop) },
+            ));
         }
-        while hasher.waiting.load(Ordering::SeqCst) < limit {
+        while lines.waiting(flood) < 3 {
             tokio::task::yield_now().await;
         }
-        assert!(matches!(
-            hasher.hash(Password::new("y")).await,
-            Err(HashError::Busy)
-        ));
-        drop(held);
-        while let Some(done) = queued.join_next().await {
-            assert!(
-                done.expect("joined").is_ok(),
-                "queued work completes once cores free up"
-            );
+        assert!(matches!(lines.enter(flood).await, Err(HashError::Busy)));
+        // Another tenant still gets in line, and is served before the
+        // flood's second and third.
+        let other = {
+            let lines = Arc::clone(&lines);
+            tokio::spawn(async move { lines.enter(Queue::Organization(2)).await.map(drop) })
+        };
+        while lines.waiting(Queue::Organization(2)) < 1 {
+            tokio::task::yield_now().await;
         }
+        drop(held);
+        other.await.expect("joined").expect("served");
+        for done in queued {
+            done.await
+                .expect("joined")
+                .expect("served once cores free up");
+        }
+    }
+
+    #[tokio::test]
+    async fn lines_take_turns() {
+        let lines = Arc::new(FairQueue::new(1, 100));
+        let held = lines.enter(Queue::Server).await.expect("a free core");
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = Vec::new();
+        // Tenant 1 queues five, then tenant 2 one: tenant 2 goes second.
+        for (tenant, count) in [(1, 5), (2, 1)] {
+            for _ in 0..count {
+                let (waiter, order) = (Arc::clone(&lines), Arc::clone(&order));
+                let queue = Queue::Organization(tenant);
+                tasks.push(tokio::spawn(async move {
+                    let slot = waiter.enter(queue).await.expect("served");
+                    order
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push(tenant);
+                    drop(slot);
+                }));
+                while lines.waiting(queue) == 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+        drop(held);
+        for task in tasks {
+            task.await.expect("joined");
+        }
+        let order = order.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(order, [1, 2, 1, 1, 1, 1]);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_waiter_does_not_lose_the_slot() {
+        let lines = Arc::new(FairQueue::new(1, 10));
+        let held = lines.enter(Queue::Server).await.expect("a free core");
+        let gone = {
+            let lines = Arc::clone(&lines);
+            tokio::spawn(async move { lines.enter(Queue::Organization(1)).await.map(drop) })
+        };
+        while lines.waiting(Queue::Organization(1)) == 0 {
+            tokio::task::yield_now().await;
+        }
+        gone.abort();
+        let _ = gone.await;
+        drop(held);
+        let again = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            lines.enter(Queue::Organization(2)),
+        )
+        .await;
+        assert!(matches!(again, Ok(Ok(_))), "the slot came back");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! a half-checked write.
 
 pub mod accounts;
+pub mod attempts;
 pub mod fixtures;
 pub mod organizations;
 pub mod paging;
@@ -18,6 +19,7 @@ pub mod users;
 use std::sync::Arc;
 
 use crate::ceql::{self, Scope};
+use crate::config::Config;
 use crate::domain::clock::Clock;
 use crate::domain::password::PasswordHasher;
 use crate::error::ApiError;
@@ -32,15 +34,17 @@ pub struct Services {
     pub hasher: PasswordHasher,
     pub clock: Clock,
     pub tokens: Arc<PageTokens>,
+    pub password_attempts: Arc<attempts::PasswordAttempts>,
 }
 
 impl Services {
-    pub fn new(store: Store, fast_password_hashing: bool) -> Self {
+    pub fn new(store: Store, config: &Config) -> Self {
         Self {
             store,
-            hasher: PasswordHasher::new(fast_password_hashing),
+            hasher: PasswordHasher::new(config.fast_password_hashing),
             clock: Clock::default(),
             tokens: Arc::new(PageTokens::random()),
+            password_attempts: Arc::new(attempts::PasswordAttempts::new(config.password_attempts)),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! organization (`/users…`). Both kinds of path share every rule here.
 
 use crate::domain::access::{self, Caller, ListedUsers};
-use crate::domain::password::Password;
+use crate::domain::password::{Password, Queue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::Secret;
 use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
@@ -167,15 +167,32 @@ pub async fn show(
             row.id
         ))
     };
-    let password = std::str::from_utf8(password).map_err(|_| wrong())?;
-    let hash = users::password_hash(store.reader(), row.id)
-        .await?
-        .ok_or_else(wrong)?;
-    if services
-        .hasher
-        .verify(Password::new(password), hash)
-        .await?
-    {
+    let attempts = &services.password_attempts;
+    attempts
+        .begin(row.id)
+        .map_err(|wait| ApiError::TooManyRequests {
+            message: format!(
+                "Too many wrong passwords for user {}; retry in {} s",
+                row.id,
+                wait.as_secs().max(1)
+            ),
+            retry_after: wait.as_secs().max(1),
+        })?;
+    let matches = match std::str::from_utf8(password) {
+        Ok(password) => {
+            let hash = users::password_hash(store.reader(), row.id)
+                .await?
+                .ok_or_else(wrong)?;
+            let queue = Queue::Organization(caller.organization_id);
+            services
+                .hasher
+                .verify(queue, Password::new(password), hash)
+                .await?
+        }
+        Err(_) => false,
+    };
+    if matches {
+        attempts.succeeded(row.id);
         Ok(Shown::with_secret(row))
     } else {
         Err(wrong())
@@ -208,7 +225,8 @@ pub async fn create(
         address: input.address,
         roles: roles.iter().collect(),
     };
-    let hash = services.hasher.hash(password).await?;
+    let queue = Queue::Organization(caller.organization_id);
+    let hash = services.hasher.hash_in(queue, password).await?;
     let secret = Secret::generate();
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
@@ -255,7 +273,15 @@ pub async fn update(
     };
     // Hash before taking the write lock: Argon2 takes tens of milliseconds.
     let password_hash = match password {
-        Some(password) => Some(services.hasher.hash(Password::new(password)).await?),
+        Some(password) => {
+            let queue = Queue::Organization(caller.organization_id);
+            Some(
+                services
+                    .hasher
+                    .hash_in(queue, Password::new(password))
+                    .await?,
+            )
+        }
         None => None,
     };
     let mut tx = services.store.begin_write().await?;
@@ -375,18 +401,25 @@ pub(super) async fn locate_in_organization(
     text: &str,
 ) -> Result<(UserRow, AccountRow), ApiError> {
     let key = user_key(text);
+    // One answer for every user the caller may not see, whether it exists
+    // or not, and wherever it is: see `Caller::may_learn_absence`.
+    let hidden = || ApiError::forbidden(HIDDEN_USER);
     let missing = || {
         if caller.may_learn_absence() {
             ApiError::not_found(format!("No user '{text}' found"))
         } else {
-            ApiError::forbidden(format!("You may not access user '{text}'"))
+            hidden()
         }
     };
     if let UserKey::Id(id) = key {
         match users::organization_of(&mut *conn, id).await? {
             None => return Err(missing()),
             Some(organization) if organization != caller.organization_id => {
-                return Err(ApiError::forbidden(format!("You may not access user {id}")))
+                return Err(if caller.may_learn_absence() {
+                    ApiError::forbidden(format!("You may not access user {id}"))
+                } else {
+                    hidden()
+                })
             }
             Some(_) => {}
         }
@@ -401,8 +434,14 @@ pub(super) async fn locate_in_organization(
     let account = accounts::find(&mut *conn, row.account_id)
         .await?
         .ok_or_else(|| ApiError::internal("a user's account is missing"))?;
+    if !caller.may_see(account.facts(), row.id) {
+        return Err(hidden());
+    }
     Ok((row, account))
 }
+
+/// What a caller who may not see a user learns about them: nothing.
+const HIDDEN_USER: &str = "You may not access this user";
 
 fn no_user(user_id: i64, account_id: i64) -> ApiError {
     ApiError::not_found(format!(

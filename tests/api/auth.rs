@@ -75,7 +75,7 @@ async fn a_user_secret_only_works_with_its_own_organization() {
         use localelements::store::organizations::OriginKind;
         use localelements::store::Store;
         let store = Store::open(&config.database).await.unwrap();
-        let services = Services::new(store.clone(), true);
+        let services = Services::new(store.clone(), &localelements::Config::for_tests());
         let ids = organizations::create(
             &services,
             OriginKind::Tenant,

@@ -4,5 +4,7 @@
 
 mod admin;
 mod connections;
+mod leaks;
+mod passwords;
 mod races;
 mod work;
