@@ -321,11 +321,13 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     "name": "Customer 1", "externalId": "c-1", "description": "A customer"
 }))]
 pub struct CreateAccountBody {
-    /// Not blank.
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    /// Not blank; default: the `externalId`.
+    #[schema(nullable = false, min_length = 1, pattern = r"\S")]
     pub name: Option<String>,
     pub description: Option<String>,
-    /// Unique in the organization: a duplicate is 409.
+    /// Required, not blank, and unique in the organization: a duplicate is
+    /// 409.
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub external_id: Option<String>,
 }
 
@@ -383,6 +385,12 @@ pub struct AccountJson {
     /// `YYYY-MM-DD`, UTC.
     #[schema(format = Date, example = "2017-01-18")]
     pub created_date: String,
+    /// The day of the last change, `YYYY-MM-DD`, UTC.
+    #[schema(format = Date, example = "2017-01-18")]
+    pub updated_date: String,
+    /// The id of the organization the account belongs to.
+    #[schema(minimum = 1)]
+    pub company_id: i64,
 }
 
 impl From<AccountRow> for AccountJson {
@@ -400,6 +408,8 @@ impl From<AccountRow> for AccountJson {
             },
             active: row.active,
             created_date: row.created_date,
+            updated_date: row.updated_date,
+            company_id: row.organization_id,
         }
     }
 }

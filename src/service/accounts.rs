@@ -104,14 +104,20 @@ pub async fn show(services: &Services, caller: &Caller, id: i64) -> Result<Accou
     visible_account(&services.store, caller, id).await
 }
 
-/// A new customer account; a duplicate `externalId` is 409.
+/// A new customer account. `externalId` is required (as the real service
+/// documents: "The required fields are: externalId"); `name` defaults to
+/// it. A duplicate `externalId` is 409.
 pub async fn create(
     services: &Services,
     caller: &Caller,
     input: NewAccountInput,
 ) -> Result<AccountRow, ApiError> {
     require_org_admin(caller)?;
-    let name = user::required_text("name", input.name)?;
+    let external_id = user::required_text("externalId", input.external_id)?;
+    let name = match input.name {
+        Some(name) => user::required_text("name", Some(name))?,
+        None => external_id.clone(),
+    };
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
     let id = accounts::insert(
@@ -120,7 +126,7 @@ pub async fn create(
             organization_id: caller.organization_id,
             name: &name,
             description: input.description.as_deref(),
-            external_id: input.external_id.as_deref(),
+            external_id: Some(&external_id),
             is_default: false,
             created_date: &today,
         },
@@ -157,6 +163,7 @@ pub async fn update(
         description: patch.description,
         external_id: patch.external_id,
         active: patch.active,
+        updated_date: services.clock.today(),
     };
     accounts::update(&mut tx, account.id, changes).await?;
     if deactivating {
@@ -170,8 +177,11 @@ pub async fn update(
     Ok(account)
 }
 
-/// Deletes (deactivates) an account and its users, whose secrets stop
-/// working at once; the account stays readable. Not the default account.
+/// Deletes an account and all its users (as the real service documents:
+/// "Deleting an account will delete all users contained within that
+/// account"): afterwards they are 404, their secrets stop working at once,
+/// and the `externalId` and the emails are free again. Not the default
+/// account.
 pub async fn delete(services: &Services, caller: &Caller, id: i64) -> Result<(), ApiError> {
     require_org_admin(caller)?;
     let mut tx = services.store.begin_write().await?;
@@ -179,7 +189,7 @@ pub async fn delete(services: &Services, caller: &Caller, id: i64) -> Result<(),
     if account.is_default {
         return Err(ApiError::forbidden("The default account cannot be deleted"));
     }
-    accounts::deactivate(&mut tx, account.id).await?;
+    accounts::delete(&mut tx, account.id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -49,12 +49,22 @@ impl Services {
     }
 }
 
-/// An id from a path: a non-negative integer, or 400 naming `what`.
+/// An id from a path (`what` is e.g. `account id`): an integer, or 400
+/// naming `what`. A negative or zero id names nothing: 404, as the real
+/// service's clients expect of `-1`.
 pub fn parse_id(what: &str, text: &str) -> Result<i64, ApiError> {
-    text.parse::<i64>()
-        .ok()
-        .filter(|id| *id >= 0)
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid {what} '{text}': expected a number")))
+    match text.parse::<i64>() {
+        Ok(id) if id > 0 => Ok(id),
+        Ok(id) => {
+            let thing = what.strip_suffix(" id").unwrap_or(what);
+            Err(ApiError::not_found(format!(
+                "No {thing} found with id {id}"
+            )))
+        }
+        Err(_) => Err(ApiError::bad_request(format!(
+            "Invalid {what} '{text}': expected a number"
+        ))),
+    }
 }
 
 /// The `where` of a list request, compiled for its scope.

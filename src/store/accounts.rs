@@ -23,7 +23,8 @@ pub const FILTER: Scope = Scope::new(
 );
 
 const ACCOUNT_COLUMNS: &str =
-    "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, a.created_date";
+    "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, \
+     a.created_date, a.updated_date";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AccountRow {
@@ -35,6 +36,8 @@ pub struct AccountRow {
     pub is_default: bool,
     pub active: bool,
     pub created_date: String,
+    /// The day of the last change (migration 0005).
+    pub updated_date: String,
 }
 
 impl AccountRow {
@@ -87,9 +90,13 @@ pub async fn list(
     let mut sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.organization_id = ?");
     push_filter(&mut sql, filter);
     if page.after_id.is_some() {
+        // The default account comes first, then the others by id: after
+        // the default one come all the others, after any other those with a
+        // higher id. Written without reading the row `after_id` names, which
+        // may have been deleted since the token was issued.
         sql.push_str(
-            " AND (a.is_default < (SELECT is_default FROM accounts WHERE id = ?) \
-               OR (a.is_default = (SELECT is_default FROM accounts WHERE id = ?) AND a.id > ?))",
+            " AND a.is_default = 0 \
+              AND (a.id > ? OR EXISTS (SELECT 1 FROM accounts d WHERE d.id = ? AND d.is_default = 1))",
         );
     }
     sql.push_str(" ORDER BY a.is_default DESC, a.id LIMIT ? OFFSET ?");
@@ -98,7 +105,7 @@ pub async fn list(
         filter,
     );
     if let Some(after_id) = page.after_id {
-        select = select.bind(after_id).bind(after_id).bind(after_id);
+        select = select.bind(after_id).bind(after_id);
     }
     Ok(select
         .bind(page.limit)
@@ -138,14 +145,15 @@ pub async fn insert(
     new: NewAccount<'_>,
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar(
-        "INSERT INTO accounts (organization_id, name, description, external_id, is_default, active, created_date) \
-         VALUES (?, ?, ?, ?, ?, 1, ?) RETURNING id",
+        "INSERT INTO accounts (organization_id, name, description, external_id, is_default, active, \
+           created_date, updated_date) VALUES (?, ?, ?, ?, ?, 1, ?, ?) RETURNING id",
     )
     .bind(new.organization_id)
     .bind(new.name)
     .bind(new.description)
     .bind(new.external_id)
     .bind(new.is_default)
+    .bind(new.created_date)
     .bind(new.created_date)
     .fetch_one(conn)
     .await
@@ -160,6 +168,8 @@ pub struct AccountChanges {
     pub description: Option<Option<String>>,
     pub external_id: Option<Option<String>>,
     pub active: Option<bool>,
+    /// The day of the change.
+    pub updated_date: String,
 }
 
 pub async fn update(
@@ -171,7 +181,8 @@ pub async fn update(
         "UPDATE accounts SET name = COALESCE(?, name), \
            description = CASE WHEN ? THEN ? ELSE description END, \
            external_id = CASE WHEN ? THEN ? ELSE external_id END, \
-           active = COALESCE(?, active) \
+           active = COALESCE(?, active), \
+           updated_date = ? \
          WHERE id = ?",
     )
     .bind(changes.name)
@@ -180,6 +191,7 @@ pub async fn update(
     .bind(changes.external_id.is_some())
     .bind(changes.external_id.flatten())
     .bind(changes.active)
+    .bind(changes.updated_date)
     .bind(account_id)
     .execute(conn)
     .await
@@ -187,8 +199,9 @@ pub async fn update(
     Ok(())
 }
 
-/// `DELETE /accounts/{id}`: the account and all its users become inactive,
-/// so their secrets stop working at once; the rows stay readable.
+/// Deactivates the account and all its users (`PATCH active: false`):
+/// their secrets stop working at once; the rows stay, and can be
+/// reactivated.
 pub async fn deactivate(
     conn: &mut sqlx::SqliteConnection,
     account_id: i64,
@@ -202,4 +215,18 @@ pub async fn deactivate(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Deletes the account and, with it, its users and their roles (the
+/// foreign keys cascade): their secrets stop working at once, and the
+/// `externalId` and the emails are free again. False if there was none.
+pub async fn delete(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+) -> Result<bool, StoreError> {
+    let deleted = sqlx::query("DELETE FROM accounts WHERE id = ?")
+        .bind(account_id)
+        .execute(conn)
+        .await?;
+    Ok(deleted.rows_affected() > 0)
 }

@@ -181,10 +181,11 @@ pub async fn reset(
         .await?;
     sqlx::query(
         "UPDATE accounts SET name = ?, description = ?, external_id = NULL, active = 1, \
-         created_date = ? WHERE id = ?",
+         created_date = ?, updated_date = ? WHERE id = ?",
     )
     .bind(DEFAULT_ACCOUNT_NAME)
     .bind(DEFAULT_ACCOUNT_DESCRIPTION)
+    .bind(&origin.created_date)
     .bind(&origin.created_date)
     .bind(origin.default_account_id)
     .execute(&mut *conn)

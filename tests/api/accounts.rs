@@ -58,14 +58,29 @@ async fn accounts_are_created_read_and_updated() {
     );
 
     for (body, status, expected) in [
-        (json!({}), StatusCode::BAD_REQUEST, "name is required"),
+        (json!({}), StatusCode::BAD_REQUEST, "externalId is required"),
         (
-            json!({"name": ""}),
+            json!({"name": "No external id"}),
+            StatusCode::BAD_REQUEST,
+            "externalId is required",
+        ),
+        (
+            json!({"externalId": " "}),
+            StatusCode::BAD_REQUEST,
+            "externalId is required",
+        ),
+        (
+            json!({"externalId": 1}),
+            StatusCode::BAD_REQUEST,
+            "externalId: invalid type",
+        ),
+        (
+            json!({"externalId": "x-1", "name": ""}),
             StatusCode::BAD_REQUEST,
             "name is required",
         ),
         (
-            json!({"name": 1}),
+            json!({"externalId": "x-1", "name": 1}),
             StatusCode::BAD_REQUEST,
             "name: invalid type",
         ),
@@ -139,35 +154,97 @@ async fn the_default_account_cannot_be_deleted_or_deactivated() {
 }
 
 #[tokio::test]
-async fn deleting_an_account_deactivates_it_and_stops_its_users_at_once() {
+async fn an_account_needs_only_an_external_id_and_shows_its_dates_and_company() {
     let server = TestServer::start().await;
     let auth = server.admin_auth();
-    let customer = server.create_account("Customer").await;
-    let (user, user_auth) = server
-        .create_user(customer, "u@example.test", &["admin"])
+    let reply = server
+        .post("/accounts", &auth, &json!({"externalId": "only-ext"}))
         .await;
-    let users = format!("/accounts/{customer}/users");
-    assert_eq!(server.get(&users, &user_auth).await.status, StatusCode::OK);
-    let reply = server.delete(&format!("/accounts/{customer}"), &auth).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.text, "");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let account = reply.json();
+    assert_eq!(account["name"], "only-ext");
+    assert_eq!(account["externalId"], "only-ext");
+    assert_eq!(account["updatedDate"], account["createdDate"]);
     assert_eq!(
-        server.get(&users, &user_auth).await.status,
-        StatusCode::UNAUTHORIZED
+        account["companyId"],
+        server.server.credentials().organization_id
     );
-    // The account and its users stay readable, inactive.
-    let account = server
-        .get(&format!("/accounts/{customer}"), &auth)
-        .await
-        .json();
-    assert_eq!(account["active"], false);
-    let row = server.get(&format!("{users}/{user}"), &auth).await.json();
-    assert_eq!(row["active"], false);
-    let inactive = server
-        .get("/accounts?where=active%20%3D%20false", &auth)
-        .await
-        .json();
-    assert_eq!(inactive.as_array().unwrap().len(), 1);
+    let listed = server.get("/accounts", &auth).await.json();
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|account| account["companyId"].is_i64() && account["updatedDate"].is_string()));
+}
+
+/// As the real service documents: "Deleting an account will delete all
+/// users contained within that account"; and its test suite creates an
+/// account with the same `externalId` right after deleting one.
+#[tokio::test]
+async fn deleting_an_account_deletes_it_and_its_users_and_frees_their_names() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let body = json!({"externalId": "churros-1", "name": "Churros"});
+    for round in 0..2 {
+        let reply = server.post("/accounts", &auth, &body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "round {round}: {}",
+            reply.text
+        );
+        let customer = reply.id();
+        let (user, user_auth) = server
+            .create_user(customer, "u@example.test", &["admin"])
+            .await;
+        let users = format!("/accounts/{customer}/users");
+        assert_eq!(server.get(&users, &user_auth).await.status, StatusCode::OK);
+        let reply = server.delete(&format!("/accounts/{customer}"), &auth).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.text, "");
+        // Its users' secrets stop working at once.
+        assert_eq!(
+            server.get(&users, &user_auth).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        // The account and its users are gone.
+        let reply = server.get(&format!("/accounts/{customer}"), &auth).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        let reply = server.get(&format!("/users/{user}"), &auth).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        let reply = server.delete(&format!("/accounts/{customer}"), &auth).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND);
+        let listed = server.get("/accounts", &auth).await.json();
+        assert_eq!(
+            listed.as_array().unwrap().len(),
+            1,
+            "only the default account"
+        );
+    }
+    // A page token issued before a delete still gives the right next page.
+    let first = server.create_account("First").await;
+    let second = server.create_account("Second").await;
+    let page = server.get("/accounts?pageSize=2", &auth).await;
+    let token = page.header("elements-next-page-token").unwrap().to_owned();
+    assert_eq!(page.json()[1]["id"], first);
+    let reply = server.delete(&format!("/accounts/{first}"), &auth).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let next = server
+        .get(&format!("/accounts?pageSize=2&nextPage={token}"), &auth)
+        .await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.text);
+    let ids: Vec<i64> = next
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|account| account["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second]);
+    // The default account cannot be deleted.
+    let default = server.default_account().await;
+    let reply = server.delete(&format!("/accounts/{default}"), &auth).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -193,4 +270,41 @@ async fn deactivating_an_account_by_patch_deactivates_its_users_too() {
         .await
         .json();
     assert_eq!(row["active"], false);
+}
+
+/// The real service's clients expect 404 for `-1`: an integer id that
+/// names nothing is 404 wherever it is; one that is not an integer, 400.
+#[tokio::test]
+async fn non_positive_ids_are_404_and_non_integers_400() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let default = server.default_account().await;
+    for path in [
+        "/accounts/-1".to_owned(),
+        "/accounts/0".to_owned(),
+        "/accounts/-1/users".to_owned(),
+        format!("/accounts/{default}/users/-1"),
+    ] {
+        let reply = server.get(&path, &auth).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+    }
+    for method in [reqwest::Method::PATCH, reqwest::Method::DELETE] {
+        let reply = server
+            .send(
+                method.clone(),
+                "/accounts/-1",
+                Some(&auth),
+                Some(&json!({})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{method}");
+    }
+    let reply = server.get("/accounts/foo", &auth).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.message().contains("Invalid account id 'foo'"));
 }

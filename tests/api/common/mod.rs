@@ -277,7 +277,11 @@ impl TestServer {
     /// A customer account in `org`.
     pub async fn create_account_in(&self, org: &Org, name: &str) -> i64 {
         let reply = self
-            .post("/accounts", &org.auth, &serde_json::json!({"name": name}))
+            .post(
+                "/accounts",
+                &org.auth,
+                &serde_json::json!({"name": name, "externalId": format!("ext-{name}")}),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         reply.id()
