@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod org_users;
+pub mod organizations;
 pub mod paging;
 pub mod roles;
 pub mod state;
@@ -42,7 +43,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(org_users::router())
         .merge(roles::router())
-        .merge(accounts::router());
+        .merge(accounts::router())
+        .merge(organizations::router());
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE_PATH, api)
         .merge(admin::router())

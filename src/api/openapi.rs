@@ -53,6 +53,7 @@ Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
         (name = "organization users", description = "Users across the caller's organization"),
         (name = "roles", description = "A user's roles"),
         (name = "accounts", description = "Accounts, for org-admins only"),
+        (name = "organizations", description = "The caller's organization: itself, its default account's users, its accounts"),
         (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials"),
     )
 )]

@@ -2,14 +2,17 @@
 //! its default account and first org-admin (the server's own at bootstrap,
 //! or a tenant), a reset back to how it was made, a delete, and the reset
 //! of the whole server. All of them go through `store::organizations::create`,
-//! the one way an organization comes to exist.
+//! the one way an organization comes to exist. Also the caller's own
+//! organization, as `/organizations/me` and `/organizations/{id}/…` reach
+//! it.
 
+use crate::domain::access::Caller;
 use crate::domain::password::{HashError, Password};
 use crate::domain::secret::Secret;
 use crate::domain::user::{Email, NewUser};
 use crate::error::ApiError;
 use crate::store::organizations::{
-    self, DefaultAccount, FirstAdmin, NewOrganization, OrganizationIds, OriginKind,
+    self, DefaultAccount, FirstAdmin, NewOrganization, OrganizationIds, OrganizationRow, OriginKind,
 };
 use crate::store::StoreError;
 
@@ -145,4 +148,63 @@ pub async fn seed(
 
 fn no_organization(id: i64) -> ApiError {
     ApiError::not_found(format!("No organization with id {id}"))
+}
+
+/// The caller's organization, for org-admins only (anyone else gets 401,
+/// as for the account routes).
+pub async fn me(services: &Services, caller: &Caller) -> Result<OrganizationRow, ApiError> {
+    if !caller.manages_accounts() {
+        return Err(ApiError::unauthorized());
+    }
+    let mut tx = services.store.read().await?;
+    let found = organizations::find(&mut tx, caller.organization_id).await?;
+    tx.commit().await?;
+    found.ok_or_else(|| ApiError::internal("the caller's organization is missing"))
+}
+
+/// Renames the caller's organization: its name is the only thing a client
+/// may change.
+pub async fn rename_me(
+    services: &Services,
+    caller: &Caller,
+    name: Option<String>,
+) -> Result<OrganizationRow, ApiError> {
+    if !caller.manages_accounts() {
+        return Err(ApiError::unauthorized());
+    }
+    let name = crate::domain::user::required_text("name", name)?;
+    let mut tx = services.store.begin_write().await?;
+    organizations::rename(&mut tx, caller.organization_id, &name).await?;
+    let found = organizations::find(&mut tx, caller.organization_id).await?;
+    tx.commit().await?;
+    found.ok_or_else(|| ApiError::internal("the caller's organization is missing"))
+}
+
+/// The organization an `/organizations/{id}/…` path names, for org-admins
+/// only (401 for anyone else): the caller's own, or 403 for another one
+/// that exists, 404 for none.
+pub async fn check_own(services: &Services, caller: &Caller, id: i64) -> Result<(), ApiError> {
+    if !caller.manages_accounts() {
+        return Err(ApiError::unauthorized());
+    }
+    if id == caller.organization_id {
+        return Ok(());
+    }
+    let mut tx = services.store.read().await?;
+    let found = organizations::find(&mut tx, id).await?;
+    tx.commit().await?;
+    Err(match found {
+        Some(_) => ApiError::forbidden(format!("You may not access organization {id}")),
+        None => no_organization(id),
+    })
+}
+
+/// The id of the caller's organization's default account.
+pub async fn default_account(services: &Services, caller: &Caller) -> Result<i64, ApiError> {
+    let mut tx = services.store.read().await?;
+    let found = organizations::find(&mut tx, caller.organization_id).await?;
+    tx.commit().await?;
+    found
+        .map(|organization| organization.default_account_id)
+        .ok_or_else(|| ApiError::internal("the caller's organization is missing"))
 }

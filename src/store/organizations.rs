@@ -375,3 +375,40 @@ pub async fn find_credentials(
     }
     Ok(row)
 }
+
+/// An organization as `GET /organizations/me` shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub name: String,
+    pub created_date: String,
+    /// The id of its default account.
+    pub default_account_id: i64,
+}
+
+pub async fn find(
+    conn: &mut SqliteConnection,
+    organization_id: i64,
+) -> Result<Option<OrganizationRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT o.id, o.name, o.created_date, a.id AS default_account_id \
+         FROM organizations o JOIN accounts a ON a.organization_id = o.id AND a.is_default = 1 \
+         WHERE o.id = ?",
+    )
+    .bind(organization_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn rename(
+    conn: &mut SqliteConnection,
+    organization_id: i64,
+    name: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE organizations SET name = ? WHERE id = ?")
+        .bind(name)
+        .bind(organization_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

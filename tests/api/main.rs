@@ -20,6 +20,7 @@ mod leaks;
 mod lifecycle;
 mod openapi;
 mod org_users;
+mod organizations;
 mod query_plans;
 mod read_model;
 mod seed;
