@@ -21,7 +21,7 @@ use crate::service::accounts;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(show, update, remove))
+        .routes(routes!(show, update, replace, remove))
 }
 
 /// `GET /accounts`: the default account first, then by id.
@@ -185,4 +185,36 @@ async fn remove(
     let account_id = parse_id("account id", &account_id)?;
     accounts::delete(&state.services, &caller, account_id).await?;
     Ok(StatusCode::OK)
+}
+
+/// `PUT /accounts/{id}`
+#[utoipa::path(
+    put,
+    path = "/accounts/{id}",
+    operation_id = "replaceAccount",
+    tag = "accounts",
+    summary = "Replace an account",
+    description = "Org-admins only. The body is a whole account, checked as for a create (`externalId` required, `name` defaulting to it); a `description` it does not give is cleared. `active` is not changed.",
+    params(("id" = i64, Path, description = "The account id", minimum = 1)),
+    request_body(content = CreateAccountBody, description = "The whole account", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced account", body = AccountJson),
+        (status = 400, description = "An id that is not a number, or a bad body", body = ErrorBody),
+        OrgAdminsOnly,
+        (status = 403, description = "An account of another organization", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+        (status = 409, description = "The `externalId` is already taken in the organization", body = ErrorBody),
+        JsonBodyErrors,
+    ),
+    security(("Authorization" = [])),
+)]
+async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account_id): Path<String>,
+    JsonBody(body): JsonBody<CreateAccountBody>,
+) -> Result<Json<AccountJson>, ApiError> {
+    let account_id = parse_id("account id", &account_id)?;
+    let account = accounts::replace(&state.services, &caller, account_id, body.into()).await?;
+    Ok(Json(account.into()))
 }

@@ -20,7 +20,7 @@ use crate::service::users::{self, Within};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(show, update, remove))
+        .routes(routes!(show, update, replace, remove))
 }
 
 fn account(id: &str) -> Result<Within, ApiError> {
@@ -219,4 +219,45 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     users::delete(&state.services, &caller, account(&account_id)?, &user).await?;
     Ok(StatusCode::OK)
+}
+
+/// `PUT /accounts/{id}/users/{userId}`
+#[utoipa::path(
+    put,
+    path = "/accounts/{id}/users/{user}",
+    operation_id = "replaceAccountUser",
+    tag = "account users",
+    summary = "Replace a user of an account",
+    description = "The body is a whole user, checked as for a create (`firstName`, `lastName`, `email` required); the address fields and roles it does not give are cleared (the default account's users keep `org`). Without `password` the old one stays. `active` is not changed.",
+    params(
+        ("id" = i64, Path, description = "The account id", minimum = 1),
+        ("user" = i64, Path, description = "The user id", minimum = 1),
+    ),
+    request_body(content = CreateUserBody, description = "The whole user (`password` optional)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced user, without its secret", body = UserJson),
+        (status = 400, description = "An id that is not a number, a body that is not a JSON object, a missing or blank required field, a bad email or an unknown role key", body = ErrorBody),
+        Unauthenticated,
+        (status = 403, description = "The caller may not manage the account's users, or may not make this change", body = ErrorBody),
+        (status = 404, description = "No such account, or no such user in it", body = ErrorBody),
+        (status = 409, description = "The new email is already taken in the organization", body = ErrorBody),
+        JsonBodyErrors,
+    ),
+    security(("Authorization" = [])),
+)]
+async fn replace(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account_id, user)): Path<(String, String)>,
+    JsonBody(body): JsonBody<CreateUserBody>,
+) -> Result<Response, ApiError> {
+    let shown = users::replace(
+        &state.services,
+        &caller,
+        account(&account_id)?,
+        &user,
+        body.into(),
+    )
+    .await?;
+    Ok(user_response(shown))
 }

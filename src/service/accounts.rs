@@ -177,6 +177,32 @@ pub async fn update(
     Ok(account)
 }
 
+/// Replaces an account (`PUT`): the body is a whole account, checked as
+/// for a create (`externalId` required, `name` defaulting to it), and a
+/// `description` it does not give is cleared. `active` is not part of an
+/// account as created: it stays as it is.
+pub async fn replace(
+    services: &Services,
+    caller: &Caller,
+    id: i64,
+    input: NewAccountInput,
+) -> Result<AccountRow, ApiError> {
+    require_org_admin(caller)?;
+    visible_account(&services.store, caller, id).await?;
+    let external_id = user::required_text("externalId", input.external_id)?;
+    let name = match input.name {
+        Some(name) => user::required_text("name", Some(name))?,
+        None => external_id.clone(),
+    };
+    let patch = AccountPatch {
+        name: Some(name),
+        description: Some(input.description),
+        external_id: Some(Some(external_id)),
+        active: None,
+    };
+    update(services, caller, id, patch).await
+}
+
 /// Deletes an account and all its users (as the real service documents:
 /// "Deleting an account will delete all users contained within that
 /// account"): afterwards they are 404, their secrets stop working at once,

@@ -317,6 +317,44 @@ pub async fn update(
     Ok(Shown::without_secret(row))
 }
 
+/// Replaces a user (`PUT`): the body is a whole user, checked as for a
+/// create (`firstName`, `lastName` and `email` required), and what it does
+/// not give is cleared: the address fields, and the roles (down to the
+/// automatic ones). A password, when given, replaces the old one; when not,
+/// the old one stays, since the real service's clients send none with a
+/// `PUT`. `active` is not part of a user as created: it stays as it is.
+pub async fn replace(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user_text: &str,
+    input: NewUserInput,
+) -> Result<Shown, ApiError> {
+    locate_outside(services, caller, within, user_text).await?;
+    let first_name = user::required_text("firstName", input.first_name)?;
+    let last_name = user::required_text("lastName", input.last_name)?;
+    let email = Email::parse(input.email.as_deref().unwrap_or(""))?;
+    let address = input.address;
+    let patch = UserPatch {
+        first_name: Some(first_name),
+        last_name: Some(last_name),
+        email: Some(email.as_str().to_owned()),
+        password: input.password,
+        active: None,
+        roles: Some(input.roles.unwrap_or_default()),
+        address: AddressChanges {
+            city: Some(address.city),
+            country: Some(address.country),
+            phone: Some(address.phone),
+            postal_code: Some(address.postal_code),
+            state_province: Some(address.state_province),
+            street1: Some(address.street1),
+            street2: Some(address.street2),
+        },
+    };
+    update(services, caller, within, user_text, patch).await
+}
+
 /// The checks of a change that can be made before its write: the account
 /// the path names is one the caller manages (and the user id a number), or
 /// the organization-wide user exists and is in such an account. The write

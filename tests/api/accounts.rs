@@ -308,3 +308,63 @@ async fn non_positive_ids_are_404_and_non_integers_400() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(reply.message().contains("Invalid account id 'foo'"));
 }
+
+/// `PUT` replaces, `PATCH` merges.
+#[tokio::test]
+async fn put_replaces_an_account_and_patch_merges() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let created = server
+        .post(
+            "/accounts",
+            &auth,
+            &json!({"externalId": "put-1", "name": "Put", "description": "old"}),
+        )
+        .await
+        .json();
+    let path = format!("/accounts/{}", created["id"]);
+    let merged = server
+        .patch(&path, &auth, &json!({"name": "Merged"}))
+        .await
+        .json();
+    assert_eq!(
+        merged["description"], "old",
+        "PATCH keeps what it does not name"
+    );
+    let replaced = server
+        .send(
+            Method::PUT,
+            &path,
+            Some(&auth),
+            Some(&json!({"externalId": "put-2"})),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    let replaced = replaced.json();
+    assert_eq!(replaced["name"], "put-2");
+    assert_eq!(replaced["externalId"], "put-2");
+    assert!(
+        replaced.get("description").is_none(),
+        "PUT clears what it does not give"
+    );
+    assert_eq!(replaced["id"], created["id"]);
+    for (body, expected) in [
+        (json!({}), "externalId is required"),
+        (json!({"name": "No id"}), "externalId is required"),
+    ] {
+        let reply = server
+            .send(Method::PUT, &path, Some(&auth), Some(&body))
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(reply.message().contains(expected), "{}", reply.text);
+    }
+    let reply = server
+        .send(
+            Method::PUT,
+            "/accounts/999999",
+            Some(&auth),
+            Some(&json!({"externalId": "x"})),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}

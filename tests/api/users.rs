@@ -1063,3 +1063,78 @@ async fn role_changes_follow_the_grant_rules() {
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
+
+/// `PUT` replaces a user (checked as a create; what it does not give is
+/// cleared, but the password stays when none is given); `PATCH` merges.
+#[tokio::test]
+async fn put_replaces_a_user_and_patch_merges() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let account = server.create_account("Replace").await;
+    let password = server.new_password();
+    let created = server
+        .post(
+            &format!("/accounts/{account}/users"),
+            &auth,
+            &json!({"firstName": "Old", "lastName": "Name", "email": "put@example.test",
+                    "password": password, "city": "Oslo", "phone": "1",
+                    "roles": [{"key": "admin"}]}),
+        )
+        .await
+        .json();
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/accounts/{account}/users/{id}");
+    let merged = server
+        .patch(&path, &auth, &json!({"firstName": "Merged"}))
+        .await
+        .json();
+    assert_eq!(merged["city"], "Oslo");
+    let replaced = server
+        .send(
+            Method::PUT,
+            &path,
+            Some(&auth),
+            Some(
+                &json!({"firstName": "New", "lastName": "Whole", "email": "put2@example.test",
+                         "phone": "2"}),
+            ),
+        )
+        .await;
+    assert_eq!(replaced.status, StatusCode::OK, "{}", replaced.text);
+    let replaced = replaced.json();
+    assert_eq!(replaced["firstName"], "New");
+    assert_eq!(replaced["email"], "put2@example.test");
+    assert_eq!(replaced["phone"], "2");
+    assert!(
+        replaced.get("city").is_none(),
+        "PUT clears what it does not give"
+    );
+    assert_eq!(replaced["roles"], json!([]), "and the roles");
+    // The password was not given: the old one still opens the secret.
+    let reply = server
+        .finish(
+            server
+                .client
+                .get(server.url(&path))
+                .header("authorization", &auth)
+                .header("elements-user-password", &password),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert!(reply.json()["secret"].is_string());
+    for body in [
+        json!({"lastName": "L", "email": "x@example.test"}),
+        json!({"firstName": "F", "lastName": "L"}),
+        json!({"firstName": "F", "lastName": "L", "email": "x@example.test", "roles": [{"key": "boss"}]}),
+    ] {
+        let reply = server
+            .send(Method::PUT, &path, Some(&auth), Some(&body))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            reply.text
+        );
+    }
+}
