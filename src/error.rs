@@ -145,6 +145,11 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::Database(sqlx::Error::PoolTimedOut) => {
                 Self::Unavailable("The database is busy; retry shortly".to_owned())
             }
+            // A read past `--query-timeout`, interrupted; its connection
+            // is back in the pool.
+            StoreError::TimedOut => Self::Unavailable(
+                "The query took too long and was stopped; simplify the where or retry".to_owned(),
+            ),
             StoreError::Database(cause) => Self::internal(cause),
             StoreError::Migrate(cause) => Self::internal(cause),
             StoreError::Io(cause) => Self::internal(cause),

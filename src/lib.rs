@@ -70,6 +70,7 @@ impl Server {
     /// and starts serving in the background.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let store = Store::open(&config.database).await?;
+        let store = store.with_query_timeout(config.query_timeout);
         let services = Services::new(store, &config);
         let credentials = bootstrap::ensure(&services, &config).await?;
         let state = AppState::new(services.clone(), &config);

@@ -223,11 +223,23 @@ pub struct RoleRef {
     "password": "password", "roles": [{"key": "admin"}]
 }))]
 pub struct CreateUserBody {
-    /// Not blank.
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        pattern = r"\S"
+    )]
     pub first_name: Option<String>,
-    /// Not blank.
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 256,
+        pattern = r"\S"
+    )]
     pub last_name: Option<String>,
     /// Unique in the organization (case-insensitively): a duplicate is 409.
     /// Any text of 1 to 254 characters without whitespace.
@@ -239,15 +251,35 @@ pub struct CreateUserBody {
         pattern = r"^\S+$"
     )]
     pub email: Option<String>,
-    /// Not blank.
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 1024 characters.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"\S"
+    )]
     pub password: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub city: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub country: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub phone: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub postal_code: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub state_province: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub street1: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub street2: Option<String>,
     /// The roles to grant, subject to the grant rules (403). The default
     /// account's users get `org` automatically; asking for it elsewhere is 403.
@@ -261,50 +293,50 @@ pub struct CreateUserBody {
 #[serde(rename_all = "camelCase")]
 #[schema(as = PatchUser, example = json!({"firstName": "New", "city": "Denver"}))]
 pub struct PatchUserBody {
-    /// Not blank.
-    #[schema(min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters.
+    #[schema(min_length = 1, max_length = 256, pattern = r"\S")]
     pub first_name: Option<String>,
-    /// Not blank.
-    #[schema(min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters.
+    #[schema(min_length = 1, max_length = 256, pattern = r"\S")]
     pub last_name: Option<String>,
     /// Unique in the organization (409); 1 to 254 characters, no whitespace.
     #[schema(min_length = 1, max_length = 254, pattern = r"^\S+$")]
     pub email: Option<String>,
-    /// Not blank.
-    #[schema(min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 1024 characters.
+    #[schema(min_length = 1, max_length = 1024, pattern = r"\S")]
     pub password: Option<String>,
     /// `false` deactivates the user: its secret stops working at once.
     pub active: Option<bool>,
     /// Replaces the user's role set, subject to the grant rules (403);
     /// nobody changes their own roles (403).
     pub roles: Option<Vec<RoleRef>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub city: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub country: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub phone: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub postal_code: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub state_province: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub street1: Option<Option<String>>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub street2: Option<Option<String>>,
 }
 
@@ -321,13 +353,21 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     "name": "Customer 1", "externalId": "c-1", "description": "A customer"
 }))]
 pub struct CreateAccountBody {
-    /// Not blank; default: the `externalId`.
-    #[schema(nullable = false, min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters; default: the `externalId`.
+    #[schema(nullable = false, min_length = 1, max_length = 256, pattern = r"\S")]
     pub name: Option<String>,
+    /// At most 1024 characters.
+    #[schema(max_length = 1024)]
     pub description: Option<String>,
-    /// Required, not blank, and unique in the organization: a duplicate is
-    /// 409.
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    /// Required, not blank, at most 1024 characters, and unique in the
+    /// organization: a duplicate is 409.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1024,
+        pattern = r"\S"
+    )]
     pub external_id: Option<String>,
 }
 
@@ -338,16 +378,17 @@ pub struct CreateAccountBody {
 #[serde(rename_all = "camelCase")]
 #[schema(as = PatchAccount)]
 pub struct PatchAccountBody {
-    /// Not blank.
-    #[schema(min_length = 1, pattern = r"\S")]
+    /// Not blank; at most 256 characters.
+    #[schema(min_length = 1, max_length = 256, pattern = r"\S")]
     pub name: Option<String>,
-    /// `null` clears it.
+    /// At most 1024 characters; `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub description: Option<Option<String>>,
-    /// Unique in the organization (409); `null` clears it.
+    /// Unique in the organization (409); at most 1024 characters; `null`
+    /// clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1024)]
     pub external_id: Option<Option<String>>,
     /// `false` deactivates the account and its users (403 for the default
     /// account).
@@ -479,5 +520,41 @@ impl From<PatchAccountBody> for AccountPatch {
             external_id: body.external_id,
             active: body.active,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::user::max_chars;
+    use utoipa::PartialSchema;
+
+    /// The documented `maxLength` of each body's text fields is the bound
+    /// the domain enforces.
+    #[test]
+    fn body_schemas_say_the_text_bounds() {
+        let schemas = [
+            serde_json::to_value(CreateUserBody::schema()).unwrap(),
+            serde_json::to_value(PatchUserBody::schema()).unwrap(),
+            serde_json::to_value(CreateAccountBody::schema()).unwrap(),
+            serde_json::to_value(PatchAccountBody::schema()).unwrap(),
+        ];
+        let mut checked = 0;
+        for schema in &schemas {
+            for (field, property) in schema["properties"].as_object().unwrap() {
+                if matches!(field.as_str(), "email" | "active" | "roles") {
+                    continue;
+                }
+                assert_eq!(
+                    property["maxLength"].as_u64(),
+                    Some(max_chars(field) as u64),
+                    "{field}: {property}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 10 + 10 + 3 + 3);
     }
 }

@@ -15,7 +15,9 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
-use super::error::{excerpt, shorten, CeqlError, ErrorKind, MAX_DEPTH};
+use super::error::{
+    excerpt, shorten, CeqlError, ErrorKind, MAX_DEPTH, MAX_LIKE_CHARS, MAX_LIKE_WILDCARDS,
+};
 use super::parser::parse;
 use crate::domain::clock;
 
@@ -249,6 +251,7 @@ impl Compiler {
                 if has_dangling_escape(pattern) {
                     return Err(CeqlError::new(pattern_at, ErrorKind::DanglingEscape));
                 }
+                check_like_work(pattern, pattern_at)?;
                 self.sql.push(field.sql);
                 self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
                 self.sql
@@ -310,6 +313,38 @@ fn not_allowed(operator: &'static str, field: &FieldDef, at: usize) -> CeqlError
 fn has_dangling_escape(pattern: &str) -> bool {
     let trailing = pattern.len() - pattern.trim_end_matches('\\').len();
     trailing % 2 == 1
+}
+
+/// Bounds what matching a `LIKE` pattern can cost: at most
+/// [`MAX_LIKE_CHARS`] characters and [`MAX_LIKE_WILDCARDS`] unescaped `%`
+/// and `_`. `pattern_at` is the position of the pattern's opening quote;
+/// an error points at the first character past a bound, counting a quote
+/// as the two characters (`''`) it was written with.
+fn check_like_work(pattern: &str, pattern_at: usize) -> Result<(), CeqlError> {
+    let mut position = pattern_at.saturating_add(1);
+    let mut wildcards = 0;
+    let mut escaped = false;
+    for (index, c) in pattern.chars().enumerate() {
+        if index == MAX_LIKE_CHARS {
+            let chars = pattern.chars().count();
+            return Err(CeqlError::new(
+                position,
+                ErrorKind::LikePatternTooLong { chars },
+            ));
+        }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '%' || c == '_' {
+            wildcards += 1;
+            if wildcards > MAX_LIKE_WILDCARDS {
+                return Err(CeqlError::new(position, ErrorKind::TooManyWildcards));
+            }
+        }
+        position = position.saturating_add(if c == '\'' { 2 } else { 1 });
+    }
+    Ok(())
 }
 
 /// A field a scope lets `where=` name.

@@ -17,6 +17,13 @@ pub const MAX_INPUT_BYTES: usize = 4096;
 pub const MAX_DEPTH: usize = 64;
 /// Most values in one `IN (...)` list.
 pub const MAX_IN_VALUES: usize = 1000;
+/// Most characters in one `LIKE` pattern. SQLite's `LIKE` costs up to the
+/// text's length times the pattern's, for every row it tests.
+pub const MAX_LIKE_CHARS: usize = 128;
+/// Most wildcards (`%` and `_`, not counting escaped ones) in one `LIKE`
+/// pattern: each `_` after a `%` makes SQLite's matching retry at every
+/// position of the text.
+pub const MAX_LIKE_WILDCARDS: usize = 16;
 
 /// A CEQL text that cannot be parsed or compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -69,6 +76,12 @@ pub enum ErrorKind {
     },
     /// A `LIKE` pattern ending in a lone escape character `\`.
     DanglingEscape,
+    /// A `LIKE` pattern of more than [`MAX_LIKE_CHARS`] characters;
+    /// `position` is its first character past the limit.
+    LikePatternTooLong { chars: usize },
+    /// A `LIKE` pattern with more than [`MAX_LIKE_WILDCARDS`] wildcards;
+    /// `position` is the first wildcard past the limit.
+    TooManyWildcards,
 }
 
 impl CeqlError {
@@ -138,6 +151,14 @@ impl fmt::Display for Message<'_> {
             ErrorKind::DanglingEscape => write!(
                 f,
                 "LIKE pattern ends with a lone escape character '\\' at {at}; write '\\\\' for a backslash"
+            ),
+            ErrorKind::LikePatternTooLong { chars } => write!(
+                f,
+                "LIKE pattern too long at {at}: {chars} characters, at most {MAX_LIKE_CHARS}"
+            ),
+            ErrorKind::TooManyWildcards => write!(
+                f,
+                "too many wildcards in LIKE pattern at {at}; at most {MAX_LIKE_WILDCARDS} '%' and '_' (write '\\%' or '\\_' for a literal one)"
             ),
         }
     }

@@ -393,6 +393,23 @@ fn every_field_and_operator_compiles_to_the_expected_sql() {
 
 #[test]
 fn every_compile_error_says_what_and_where() {
+    let underscores = "_".repeat(MAX_LIKE_WILDCARDS);
+    let long = "x".repeat(MAX_LIKE_CHARS);
+    let like_bounds = [
+        // the attack: a `_` after a `%` retries at every position of the text
+        format!("firstName LIKE '%a{underscores}b'"),
+        format!("fullName NOT LIKE '{}'", "%".repeat(MAX_LIKE_WILDCARDS + 4)),
+        format!("roles LIKE '{}'", "%_".repeat(MAX_LIKE_WILDCARDS)),
+        format!("email LIKE '{long}y'"),
+        format!("city LIKE 'O''{long}'"),
+        format!("street1 LIKE '{}'", "é".repeat(MAX_LIKE_CHARS + 2)),
+        // escaped ones do not count: the 17th unescaped is the last `%`
+        format!(
+            "id = 1 OR phone LIKE '{}{}%'",
+            "\\%".repeat(MAX_LIKE_WILDCARDS),
+            "%_".repeat(MAX_LIKE_WILDCARDS / 2)
+        ),
+    ];
     let users = [
         "password = 'x'",
         "secret = 'x'",
@@ -432,14 +449,39 @@ fn every_compile_error_says_what_and_where() {
         "lastName = 'Ünal' OR id = 'é'",
     ];
     let accounts = ["roles = 'admin'", "email = 'x'", "defaultAccount = 'maybe'"];
+    let account_like_bounds = [format!("description LIKE '{long}%'")];
     let mut report = String::new();
-    for (scope, inputs) in [(USERS, &users[..]), (ACCOUNTS, &accounts[..])] {
-        for input in inputs {
+    for (scope, inputs) in [
+        (USERS, users.map(str::to_owned).to_vec()),
+        (USERS, like_bounds.to_vec()),
+        (ACCOUNTS, accounts.map(str::to_owned).to_vec()),
+        (ACCOUNTS, account_like_bounds.to_vec()),
+    ] {
+        for input in &inputs {
             let error = compile_where(input, scope).expect_err(input);
             report.push_str(&format!("{scope:?}: {}\n    {error}\n", shown(input)));
         }
     }
     insta::assert_snapshot!(report);
+}
+
+#[test]
+fn like_patterns_up_to_the_bounds_compile() {
+    let cases = [
+        "x".repeat(MAX_LIKE_CHARS),
+        "%".repeat(MAX_LIKE_WILDCARDS),
+        format!("%a{}b", "_".repeat(MAX_LIKE_WILDCARDS - 1)),
+        // escaped wildcards are plain characters
+        format!("{}{}", "%".repeat(MAX_LIKE_WILDCARDS), "\\_".repeat(20)),
+        // a quote is one character of the pattern, though written as two
+        "'".repeat(MAX_LIKE_CHARS),
+        "é".repeat(MAX_LIKE_CHARS),
+    ];
+    for pattern in cases {
+        let input = format!("firstName LIKE {}", quote(&pattern));
+        let sql = compile_where(&input, USERS).unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        assert_eq!(sql.params(), [SqlValue::Text(pattern)]);
+    }
 }
 
 #[test]
@@ -615,6 +657,12 @@ proptest! {
             6 => format!("roles LIKE {a}"),
             _ => format!("`phone` <> {a} AND country NOT IN ({a}, {b}, {a})"),
         };
+        // A value used as a LIKE pattern may be over that bound.
+        if matches!(template, 3 | 4 | 6) && value.chars().count() > MAX_LIKE_CHARS {
+            let error = compile_where(&text(&quoted, &quoted_other), USERS).unwrap_err();
+            prop_assert!(matches!(error.kind, ErrorKind::LikePatternTooLong { .. }), "{}", error);
+            return Ok(());
+        }
         let sql = compile_where(&text(&quoted, &quoted_other), USERS)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(sql.text().matches('?').count(), sql.params().len());
@@ -627,6 +675,83 @@ proptest! {
         prop_assert_eq!(sql.text(), plain.text());
         let expected = if template == 1 || template == 4 { value.to_lowercase() } else { value };
         prop_assert_eq!(&sql.params()[0], &SqlValue::Text(expected));
+    }
+}
+
+/// A piece of a `LIKE` pattern: its text and how many wildcards it adds.
+fn like_piece() -> impl Strategy<Value = (&'static str, usize)> {
+    prop_oneof![
+        Just(("%", 1)),
+        Just(("_", 1)),
+        Just(("\\%", 0)),
+        Just(("\\_", 0)),
+        Just(("\\\\", 0)),
+        Just(("a", 0)),
+        Just(("é", 0)),
+        Just(("'", 0)),
+        Just(("😀", 0)),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn a_like_pattern_is_refused_exactly_where_it_passes_a_bound(
+        pieces in prop::collection::vec(like_piece(), 0..150),
+        negated in any::<bool>(),
+    ) {
+        let pattern: String = pieces.iter().map(|(text, _)| *text).collect();
+        // The model, from the pieces rather than by reading the pattern:
+        // the character index of the first wildcard past the bound.
+        let mut index = 0;
+        let mut wildcards = 0;
+        let mut over_wildcards = None;
+        for (text, adds) in &pieces {
+            if *adds == 1 {
+                wildcards += 1;
+                if wildcards == MAX_LIKE_WILDCARDS + 1 && over_wildcards.is_none() {
+                    over_wildcards = Some(index);
+                }
+            }
+            index += text.chars().count();
+        }
+        let chars = pattern.chars().count();
+        let over_chars = (chars > MAX_LIKE_CHARS).then_some(MAX_LIKE_CHARS);
+        let input = format!("email {}LIKE {}", if negated { "NOT " } else { "" }, quote(&pattern));
+        let quote_at = input.find('\'').map(|byte| input[..byte].chars().count() + 1).unwrap();
+        // Where the pattern's character `index` is in the input: each
+        // quote before it was written twice.
+        let position = |index: usize| {
+            let quotes = pattern.chars().take(index).filter(|c| *c == '\'').count();
+            quote_at + 1 + index + quotes
+        };
+        let expected = match (over_chars, over_wildcards) {
+            (Some(c), Some(w)) if w < c => Some((position(w), ErrorKind::TooManyWildcards)),
+            (Some(c), _) => Some((position(c), ErrorKind::LikePatternTooLong { chars })),
+            (None, Some(w)) => Some((position(w), ErrorKind::TooManyWildcards)),
+            (None, None) => None,
+        };
+        match (compile_where(&input, USERS), expected) {
+            (Ok(sql), None) => {
+                prop_assert_eq!(sql.params(), [SqlValue::Text(pattern.to_lowercase())]);
+            }
+            (Err(error), Some((at, kind))) => {
+                prop_assert_eq!(&error.kind, &kind, "{}", error);
+                prop_assert_eq!(error.position, at, "{}", error);
+                let says_where = error.to_string().contains(&format!(" at {at}"));
+                prop_assert!(says_where, "{}", error);
+                // The position points at a wildcard, or at the character
+                // past the length bound, of the input as written.
+                let pointed = input.chars().nth(at - 1);
+                let past = pattern.chars().nth(MAX_LIKE_CHARS);
+                prop_assert!(match kind {
+                    ErrorKind::TooManyWildcards => matches!(pointed, Some('%' | '_')),
+                    _ => pointed == past,
+                }, "{:?} at {} in {:?}", pointed, at, input);
+            }
+            (result, expected) => {
+                return Err(TestCaseError::fail(format!("{result:?}, expected {expected:?}")));
+            }
+        }
     }
 }
 

@@ -118,6 +118,7 @@ pub async fn create(
         Some(name) => user::required_text("name", Some(name))?,
         None => external_id.clone(),
     };
+    user::bounded_text("description", input.description.as_deref())?;
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
     let id = accounts::insert(
@@ -150,6 +151,14 @@ pub async fn update(
     require_org_admin(caller)?;
     visible_account(&services.store, caller, id).await?;
     let name = user::non_empty_text("name", patch.name)?;
+    user::bounded_text(
+        "description",
+        patch.description.as_ref().and_then(Option::as_deref),
+    )?;
+    user::bounded_text(
+        "externalId",
+        patch.external_id.as_ref().and_then(Option::as_deref),
+    )?;
     let mut tx = services.store.begin_write().await?;
     let account = account_in(&mut tx, caller, id).await?;
     if account.is_default && patch.active == Some(false) {
@@ -194,6 +203,7 @@ pub async fn replace(
         Some(name) => user::required_text("name", Some(name))?,
         None => external_id.clone(),
     };
+    user::bounded_text("description", input.description.as_deref())?;
     let patch = AccountPatch {
         name: Some(name),
         description: Some(input.description),

@@ -213,6 +213,7 @@ pub async fn create(
     require_manages(caller, &account)?;
     let first_name = user::required_text("firstName", input.first_name)?;
     let last_name = user::required_text("lastName", input.last_name)?;
+    input.address.check()?;
     let email = Email::parse(input.email.as_deref().unwrap_or(""))?;
     let password = user::required_password(input.password)?;
     let requested = parse_role_keys(input.roles.as_deref().unwrap_or_default())?;
@@ -266,6 +267,7 @@ pub async fn update(
     let email = patch.email.as_deref().map(Email::parse).transpose()?;
     let first_name = user::non_empty_text("firstName", patch.first_name)?;
     let last_name = user::non_empty_text("lastName", patch.last_name)?;
+    patch.address.check()?;
     let password = user::non_empty_text("password", patch.password)?;
     let wanted_roles = match patch.roles.as_deref() {
         Some(keys) => Some(requested_roles(&account, &parse_role_keys(keys)?)?),

@@ -6,6 +6,12 @@
 //! writer. An in-memory database has a single connection that does both,
 //! because each SQLite in-memory connection would otherwise be its own
 //! database. This module knows nothing about HTTP.
+//!
+//! Every read transaction ([`Store::read`]) has a deadline, the query
+//! timeout: SQLite calls back every hundred steps of its virtual machine,
+//! and once the deadline has passed the statement running is interrupted
+//! ([`StoreError::TimedOut`]) and the connection goes back to the pool,
+//! without a deadline, for the next request.
 
 pub mod accounts;
 pub mod cache;
@@ -16,9 +22,9 @@ pub mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
@@ -65,7 +71,10 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// A read ran past the query timeout and SQLite interrupted it.
+    #[error("the query ran past the query timeout and was interrupted")]
+    TimedOut,
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("file error: {0}")]
@@ -73,6 +82,52 @@ pub enum StoreError {
     /// The database's contents contradict what this program expects.
     #[error("unexpected database contents: {0}")]
     Schema(String),
+}
+
+/// SQLite's code for a statement stopped by a progress handler.
+const SQLITE_INTERRUPT: &str = "9";
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        // Only a read's deadline interrupts a statement.
+        match error.as_database_error().and_then(|db| db.code()) {
+            Some(code) if code == SQLITE_INTERRUPT => StoreError::TimedOut,
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+/// How long a read transaction may run unless the store is told otherwise
+/// (`with_query_timeout`); the default of `--query-timeout`.
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Steps of SQLite's virtual machine between two looks at the deadline.
+/// One step can be a `LIKE` over a whole text (bounded by the CEQL and
+/// field limits to well under a millisecond), so a deadline is noticed
+/// within milliseconds of passing; reading the clock this often costs
+/// 1-2% of a long query.
+const PROGRESS_STEPS: i32 = 100;
+
+/// A read's deadline, shared with the progress handler that SQLite calls
+/// on the connection's worker thread.
+#[derive(Debug)]
+struct Deadline {
+    at: Instant,
+    /// Cleared when the transaction ends: the handler may stay on the
+    /// connection (until the next read replaces it), but never stops
+    /// anything again.
+    armed: AtomicBool,
+}
+
+impl Deadline {
+    /// Whether SQLite may go on (the progress handler's answer).
+    fn allows(&self) -> bool {
+        !self.armed.load(Ordering::Acquire) || Instant::now() < self.at
+    }
+
+    fn disarm(&self) {
+        self.armed.store(false, Ordering::Release);
+    }
 }
 
 /// How long a connection waits for a lock before giving up. Only another
@@ -88,6 +143,8 @@ pub struct Store {
     generation: Arc<AtomicU64>,
     caches: Arc<Caches>,
     roles: Arc<roles::Catalogue>,
+    /// How long a read transaction may run; see `read`.
+    query_timeout: Duration,
 }
 
 /// What nearly every request reads; see [`cache`].
@@ -155,6 +212,7 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
             Database::File(path) => {
@@ -189,9 +247,17 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
         }
+    }
+
+    /// Sets how long a read transaction may run (see `read`); the store
+    /// starts with [`DEFAULT_QUERY_TIMEOUT`].
+    pub fn with_query_timeout(mut self, timeout: Duration) -> Self {
+        self.query_timeout = timeout;
+        self
     }
 
     /// The folder snapshots are saved in (made on first use).
@@ -213,8 +279,13 @@ impl Store {
     }
 
     /// A read transaction: what it reads is one snapshot of the database.
+    /// A statement still running once the query timeout has passed since
+    /// it began is interrupted: `StoreError::TimedOut`.
     pub async fn read(&self) -> Result<Tx, StoreError> {
-        Tx::begin(self.reader.acquire().await?, "BEGIN").await
+        let conn = self.reader.acquire().await?;
+        // A timeout too large to add is no deadline at all.
+        let deadline = Instant::now().checked_add(self.query_timeout);
+        Tx::begin(conn, "BEGIN", deadline).await
     }
 
     /// A write transaction that holds the write lock from its first
@@ -222,7 +293,7 @@ impl Store {
     /// with "database is locked" instead of waiting; IMMEDIATE cannot.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(WriteTx {
-            tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE").await?,
+            tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE", None).await?,
             generation: self.generation.clone(),
         })
     }
@@ -265,17 +336,43 @@ impl Store {
 /// `begin` on it fails. Here the guard exists before `BEGIN` is sent, and a
 /// `Tx` dropped before it ended (cancelled, or a panic) has a task roll it
 /// back before the connection can be used again.
+///
+/// A read's deadline is a progress handler on the connection. A
+/// transaction that ends disarms it before its COMMIT; one dropped before
+/// it ended has the handler removed by the task that rolls it back, once
+/// the statement still running (which the deadline keeps bounded) is over.
+/// Either way no pooled connection (for `:memory:`, the writer too) keeps
+/// a deadline that could stop a later statement.
 pub struct Tx {
     /// `Some` until the transaction ends; only `end` and `drop` take it.
     conn: Option<PoolConnection<Sqlite>>,
+    /// A read's deadline, set on the connection.
+    deadline: Option<Arc<Deadline>>,
 }
 
 impl Tx {
     async fn begin(
         conn: PoolConnection<Sqlite>,
         statement: &'static str,
+        deadline: Option<Instant>,
     ) -> Result<Self, StoreError> {
-        let mut tx = Tx { conn: Some(conn) };
+        let deadline = deadline.map(|at| {
+            Arc::new(Deadline {
+                at,
+                armed: AtomicBool::new(true),
+            })
+        });
+        // The guard exists before the handler does, so a future dropped
+        // while setting it still has the handler removed.
+        let mut tx = Tx {
+            conn: Some(conn),
+            deadline: deadline.clone(),
+        };
+        if let Some(deadline) = deadline {
+            tx.lock_handle()
+                .await?
+                .set_progress_handler(PROGRESS_STEPS, move || deadline.allows());
+        }
         if let Err(error) = sqlx::query(statement).execute(&mut *tx).await {
             // A connection found inside a transaction (which the guard
             // should make impossible) is repaired rather than left broken
@@ -300,10 +397,22 @@ impl Tx {
         // The connection stays in the guard until the statement has run, so
         // a future dropped meanwhile still rolls back (harmless when the
         // COMMIT did run: SQLite then has no transaction to roll back).
+        // The deadline goes first: it must not stop the COMMIT (nor any
+        // later statement on the connection).
+        if let Some(deadline) = &self.deadline {
+            deadline.disarm();
+        }
         sqlx::query(statement).execute(&mut *self).await?;
         self.conn = None;
         Ok(())
     }
+}
+
+/// Removes a read's deadline (its progress handler) from a connection,
+/// once the statement it runs, if any, is over.
+async fn remove_deadline(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
+    conn.lock_handle().await?.remove_progress_handler();
+    Ok(())
 }
 
 impl Drop for Tx {
@@ -311,11 +420,22 @@ impl Drop for Tx {
         let Some(mut conn) = self.conn.take() else {
             return;
         };
+        let deadline = self.deadline.take();
         match tokio::runtime::Handle::try_current() {
-            // The task owns the connection until the rollback has run, so
-            // no one else can begin on it first.
+            // The task owns the connection until the deadline is removed
+            // and the rollback has run, so no one else can begin on it
+            // first. The deadline stays armed until then: a statement
+            // abandoned with its request is still stopped by it.
             Ok(runtime) => {
                 runtime.spawn(async move {
+                    if deadline.is_some() {
+                        if let Err(error) = remove_deadline(&mut conn).await {
+                            // Never back into the pool with a deadline.
+                            tracing::debug!(%error, "removing the deadline of an abandoned read");
+                            conn.close_on_drop();
+                            return;
+                        }
+                    }
                     if let Err(error) = sqlx::query("ROLLBACK").execute(&mut *conn).await {
                         tracing::debug!(%error, "rollback of an abandoned transaction");
                     }
@@ -430,5 +550,94 @@ pub(crate) fn bind_value<'q, O>(
     match value {
         SqlValue::Int(int) => query.bind(*int),
         SqlValue::Text(text) => query.bind(text.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Counts to `n` in SQL: about `n` steps of work, whatever the data.
+    async fn count_to(conn: &mut sqlx::SqliteConnection, n: i64) -> Result<i64, StoreError> {
+        let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) \
+                   SELECT count(*) FROM c";
+        Ok(sqlx::query_as::<_, (i64,)>(sql)
+            .bind(n)
+            .fetch_one(conn)
+            .await?
+            .0)
+    }
+
+    /// Far more work than the deadlines below allow (tens of seconds).
+    const ENDLESS: i64 = 1_000_000_000;
+    /// Work that outlasts the deadlines below, yet finishes in a moment.
+    const SOME: i64 = 300_000;
+
+    /// `:memory:` has a single connection, reader and writer alike: what one
+    /// read leaves on it, every later statement meets.
+    async fn single_connection_store(timeout: Duration) -> Store {
+        Store::open(&Database::Memory)
+            .await
+            .unwrap()
+            .with_query_timeout(timeout)
+    }
+
+    #[tokio::test]
+    async fn a_read_past_its_deadline_is_interrupted_and_leaves_no_deadline_behind() {
+        let store = single_connection_store(Duration::from_millis(50)).await;
+        let started = Instant::now();
+        let mut tx = store.read().await.unwrap();
+        let result = count_to(&mut tx, ENDLESS).await;
+        assert!(matches!(result, Err(StoreError::TimedOut)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(tx);
+        // Long past that deadline, the same connection runs work of any
+        // length outside a read, and reads get deadlines of their own.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut conn = store.writer().acquire().await.unwrap();
+        let slow = Instant::now();
+        assert_eq!(count_to(&mut conn, SOME).await.unwrap(), SOME);
+        assert!(
+            slow.elapsed() > Duration::from_millis(50),
+            "the work outlasts a deadline"
+        );
+        drop(conn);
+        let mut tx = store.read().await.unwrap();
+        assert_eq!(count_to(&mut tx, 10).await.unwrap(), 10);
+        tx.commit().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut write = store.begin_write().await.unwrap();
+        assert_eq!(count_to(&mut write, SOME).await.unwrap(), SOME);
+        write.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_read_abandoned_mid_query_leaves_no_deadline_behind() {
+        let store = single_connection_store(Duration::from_millis(50)).await;
+        let read = async {
+            let mut tx = store.read().await?;
+            count_to(&mut tx, ENDLESS).await
+        };
+        // Dropped (as a request that times out or hangs up) before its
+        // deadline: the transaction's guard cleans up on a task.
+        let started = Instant::now();
+        let abandoned = tokio::time::timeout(Duration::from_millis(10), read).await;
+        assert!(abandoned.is_err(), "{abandoned:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The abandoned statement was still stopped at its deadline: the
+        // connection is free long before it could have counted that far.
+        let mut conn = store.writer().acquire().await.unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(count_to(&mut conn, SOME).await.unwrap(), SOME);
+    }
+
+    #[tokio::test]
+    async fn a_read_within_its_deadline_is_not_interrupted() {
+        let store = single_connection_store(Duration::from_secs(30)).await;
+        let mut tx = store.read().await.unwrap();
+        assert_eq!(count_to(&mut tx, SOME).await.unwrap(), SOME);
+        tx.commit().await.unwrap();
     }
 }
