@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::extract::{parse_id, JsonBody};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, OrgAdminsOnly};
-use super::paging::{self, ListParams};
+use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
 use crate::domain::access::Caller;
@@ -78,13 +78,19 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
+    Query(visibility): Query<VisibilityParams>,
     Path(account_id): Path<String>,
 ) -> Result<Json<AccountJson>, ApiError> {
     let account_id = parse_id("account id", &account_id)?;
     Ok(Json(
-        accounts::show(&state.services, &caller, account_id)
-            .await?
-            .into(),
+        accounts::show(
+            &state.services,
+            &caller,
+            account_id,
+            visibility.include_inactive()?,
+        )
+        .await?
+        .into(),
     ))
 }
 

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 use super::extract::{JsonBody, UserPassword};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
-use super::paging::{self, ListParams};
+use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{user_response, PatchUserBody, RawJson, UserJson};
 use crate::domain::access::Caller;
@@ -86,6 +86,7 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
+    Query(visibility): Query<VisibilityParams>,
     Path(user): Path<String>,
     UserPassword(password): UserPassword,
 ) -> Result<Response, ApiError> {
@@ -95,6 +96,7 @@ async fn show(
         Within::Organization,
         &user,
         password.as_deref(),
+        visibility.include_inactive()?,
     )
     .await?;
     Ok(user_response(shown))

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::extract::{parse_id, JsonBody, UserPassword};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, OrgAdminsOnly, Unauthenticated};
-use super::paging::{self, ListParams};
+use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{
     user_response, AccountJson, CreateAccountBody, CreateUserBody, PatchUserBody, RawJson, UserJson,
@@ -214,11 +214,20 @@ async fn create_user(
 async fn show_user(
     State(state): State<AppState>,
     caller: Caller,
+    Query(visibility): Query<VisibilityParams>,
     Path(user): Path<String>,
     UserPassword(password): UserPassword,
 ) -> Result<Response, ApiError> {
     let within = default_account(&state.services, &caller).await?;
-    let shown = users::show(&state.services, &caller, within, &user, password.as_deref()).await?;
+    let shown = users::show(
+        &state.services,
+        &caller,
+        within,
+        &user,
+        password.as_deref(),
+        visibility.include_inactive()?,
+    )
+    .await?;
     Ok(user_response(shown))
 }
 
@@ -384,13 +393,19 @@ async fn create_account(
 async fn show_account(
     State(state): State<AppState>,
     caller: Caller,
+    Query(visibility): Query<VisibilityParams>,
     Path((id, account)): Path<(String, String)>,
 ) -> Result<Json<AccountJson>, ApiError> {
     own_organization(&state, &caller, &id).await?;
     let account = parse_id("account id", &account)?;
     Ok(Json(
-        accounts::show(&state.services, &caller, account)
-            .await?
-            .into(),
+        accounts::show(
+            &state.services,
+            &caller,
+            account,
+            visibility.include_inactive()?,
+        )
+        .await?
+        .into(),
     ))
 }

@@ -39,6 +39,28 @@ pub struct ListParams {
     /// belongs to another query is 400. An empty value is no token.
     #[serde(rename = "nextPage")]
     pub next_page: Option<String>,
+    /// `true`: inactive ones are listed too (with `active: false`);
+    /// otherwise they are left out of the page and the counts.
+    #[serde(rename = "includeInactive")]
+    #[param(value_type = Option<bool>)]
+    pub include_inactive: Option<String>,
+}
+
+/// The query parameter of a single account or user read.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VisibilityParams {
+    /// `true`: an inactive one is shown too (with `active: false`);
+    /// otherwise it is 404.
+    #[serde(rename = "includeInactive")]
+    #[param(value_type = Option<bool>)]
+    pub include_inactive: Option<String>,
+}
+
+impl VisibilityParams {
+    pub fn include_inactive(&self) -> Result<bool, crate::error::ApiError> {
+        crate::service::include_inactive(self.include_inactive.as_deref())
+    }
 }
 
 impl From<ListParams> for ListRequest {
@@ -48,6 +70,7 @@ impl From<ListParams> for ListRequest {
             offset: params.offset,
             page_size: params.page_size,
             next_page: params.next_page,
+            include_inactive: params.include_inactive,
         }
     }
 }

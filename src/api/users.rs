@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 use super::extract::{parse_id, JsonBody, UserPassword};
 use super::middleware::ErrorBody;
 use super::openapi::{JsonBodyErrors, Unauthenticated};
-use super::paging::{self, ListParams};
+use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{user_response, CreateUserBody, PatchUserBody, RawJson, UserJson};
 use crate::domain::access::Caller;
@@ -94,6 +94,7 @@ async fn list(
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
+    Query(visibility): Query<VisibilityParams>,
     Path((account_id, user)): Path<(String, String)>,
     UserPassword(password): UserPassword,
 ) -> Result<Response, ApiError> {
@@ -103,6 +104,7 @@ async fn show(
         account(&account_id)?,
         &user,
         password.as_deref(),
+        visibility.include_inactive()?,
     )
     .await?;
     Ok(user_response(shown))

@@ -77,6 +77,19 @@ impl Sql {
         &self.params
     }
 
+    /// Both conditions: `(self) AND (other)`, values in order.
+    pub fn and(mut self, other: Sql) -> Sql {
+        let mut text = String::with_capacity(self.text.len() + other.text.len() + 11);
+        text.push('(');
+        text.push_str(&self.text);
+        text.push_str(") AND (");
+        text.push_str(&other.text);
+        text.push(')');
+        self.text = text;
+        self.params.extend(other.params);
+        self
+    }
+
     /// Appends a fixed piece of SQL. `'static` keeps input text out.
     fn push(&mut self, sql: &'static str) {
         self.text.push_str(sql);

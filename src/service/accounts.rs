@@ -45,6 +45,10 @@ fn check_visible(
     Ok(account)
 }
 
+fn no_account(id: i64) -> ApiError {
+    ApiError::not_found(format!("No account found with id {id}"))
+}
+
 pub(super) fn forbidden_account(id: i64) -> ApiError {
     ApiError::forbidden(format!("You may not manage the users of account {id}"))
 }
@@ -83,7 +87,11 @@ pub async fn list(
     require_org_admin(caller)?;
     let token_scope = format!("accounts:organization:{}", caller.organization_id);
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
-    let filter = super::compile_filter(query.filter.as_deref(), accounts::FILTER)?;
+    let filter = super::visible_filter(
+        query.filter.as_deref(),
+        query.include_inactive,
+        accounts::FILTER,
+    )?;
     let mut tx = services.store.read().await?;
     let rows = accounts::list(
         &mut tx,
@@ -97,11 +105,20 @@ pub async fn list(
     Ok(query.page_of_rows(rows, |row| row.id, total, &services.tokens))
 }
 
-/// One account of the caller's organization. A deleted (deactivated)
-/// account stays readable.
-pub async fn show(services: &Services, caller: &Caller, id: i64) -> Result<AccountRow, ApiError> {
+/// One account of the caller's organization; an inactive one only with
+/// `includeInactive`.
+pub async fn show(
+    services: &Services,
+    caller: &Caller,
+    id: i64,
+    include_inactive: bool,
+) -> Result<AccountRow, ApiError> {
     require_org_admin(caller)?;
-    visible_account(&services.store, caller, id).await
+    let account = visible_account(&services.store, caller, id).await?;
+    if !account.active && !include_inactive {
+        return Err(no_account(id));
+    }
+    Ok(account)
 }
 
 /// A new customer account. `externalId` is required (as the real service

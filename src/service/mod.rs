@@ -80,3 +80,34 @@ pub fn compile_filter(filter: Option<&str>, scope: Scope) -> Result<Option<ceql:
 pub fn where_error(error: ceql::CeqlError) -> ApiError {
     ApiError::bad_request(format!("Invalid where: {error}"))
 }
+
+/// `includeInactive`: absent or `false`, inactive accounts and users are
+/// invisible to reads; `true`, they are shown.
+pub fn include_inactive(text: Option<&str>) -> Result<bool, ApiError> {
+    match text {
+        None | Some("") => Ok(false),
+        Some(text) if text.eq_ignore_ascii_case("true") => Ok(true),
+        Some(text) if text.eq_ignore_ascii_case("false") => Ok(false),
+        Some(text) => Err(ApiError::bad_request(format!(
+            "Invalid includeInactive '{text}': expected true or false"
+        ))),
+    }
+}
+
+/// A list's filter: the client's `where`, and unless inactive rows are
+/// included, `active = true` beside it.
+pub fn visible_filter(
+    filter: Option<&str>,
+    include_inactive: bool,
+    scope: Scope,
+) -> Result<Option<ceql::Sql>, ApiError> {
+    let filter = compile_filter(filter, scope)?;
+    if include_inactive {
+        return Ok(filter);
+    }
+    let active = ceql::compile_where("active = true", scope).map_err(where_error)?;
+    Ok(Some(match filter {
+        Some(filter) => active.and(filter),
+        None => active,
+    }))
+}

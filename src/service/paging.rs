@@ -27,6 +27,8 @@ const MAC_BYTES: usize = 16;
 #[derive(Debug, Clone, Default)]
 pub struct ListRequest {
     pub filter: Option<String>,
+    /// `includeInactive`: whether inactive rows are listed too.
+    pub include_inactive: Option<String>,
     pub offset: Option<String>,
     pub page_size: Option<String>,
     pub next_page: Option<String>,
@@ -92,6 +94,8 @@ impl PageTokens {
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub filter: Option<String>,
+    /// Whether inactive rows are listed too (`includeInactive=true`).
+    pub include_inactive: bool,
     pub page: PageRequest,
     /// What the tokens of this list are bound to: the scope and the filter.
     token_query: String,
@@ -125,8 +129,12 @@ impl ListQuery {
                     ))
                 })?,
         };
+        let include_inactive = super::include_inactive(request.include_inactive.as_deref())?;
         let filter = request.filter.filter(|text| !text.trim().is_empty());
-        let token_query = format!("{scope}\n{}", filter.as_deref().unwrap_or(""));
+        let token_query = format!(
+            "{scope}\n{include_inactive}\n{}",
+            filter.as_deref().unwrap_or("")
+        );
         let (after_id, offset) = match request.next_page.as_deref() {
             None | Some("") => (None, offset),
             // A token already says where the page starts; an `offset` sent
@@ -142,6 +150,7 @@ impl ListQuery {
         };
         Ok(Self {
             filter,
+            include_inactive,
             page: PageRequest {
                 after_id,
                 offset,

@@ -106,7 +106,13 @@ pub async fn list(
         UserScope::Organization(id) => format!("users:organization:{id}"),
     };
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
-    let filter = super::compile_filter(query.filter.as_deref(), users::FILTER)?;
+    let filter = super::visible_filter(
+        query.filter.as_deref(),
+        query.include_inactive,
+        users::FILTER,
+    )?;
+    // Every visible user, to tell "no users at all" from "none match".
+    let visible = super::visible_filter(None, query.include_inactive, users::FILTER)?;
     let store = &services.store;
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();
@@ -114,8 +120,8 @@ pub async fn list(
     let page = users::list(&mut tx, scope, filter.as_ref(), query.page).await?;
     let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
     if total == 0
-        && (filter.is_none()
-            || users::count_cached(store, &mut tx, generation, scope, None).await? == 0)
+        && (query.filter.is_none()
+            || users::count_cached(store, &mut tx, generation, scope, visible.as_ref()).await? == 0)
     {
         return Err(ApiError::not_found("No users found"));
     }
@@ -138,6 +144,7 @@ pub async fn show(
     within: Within,
     user: &str,
     password: Option<&[u8]>,
+    include_inactive: bool,
 ) -> Result<Shown, ApiError> {
     let store = &services.store;
     let (account, key) = match within {
@@ -153,6 +160,8 @@ pub async fn show(
     let Some(password) = password else {
         // The common read: the stored JSON, no secret, no password check.
         let found = users::find_json_cached(store, scope, &key).await?;
+        // Without `includeInactive`, an inactive user is not there.
+        let found = found.filter(|user| include_inactive || user.active);
         let user = visible(caller, &account, &key, found, |user| user.id)?;
         return Ok(Shown {
             json: user.json,
@@ -160,6 +169,7 @@ pub async fn show(
         });
     };
     let found = users::find(store.reader(), scope, &key).await?;
+    let found = found.filter(|row| include_inactive || row.active);
     let row = visible(caller, &account, &key, found, |row| row.id)?;
     let wrong = || {
         ApiError::Unauthorized(format!(

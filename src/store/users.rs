@@ -239,6 +239,7 @@ pub struct UserPage {
 #[derive(Debug, Clone, FromRow)]
 pub struct StoredUser {
     pub id: i64,
+    pub active: bool,
     pub json: String,
 }
 
@@ -256,7 +257,7 @@ pub async fn find_json_cached(
         return Ok(Some(user));
     }
     let (scope_sql, scope_id) = scope.condition();
-    let sql = format!("SELECT u.id, u.json FROM users u WHERE {scope_sql} AND {key_sql}");
+    let sql = format!("SELECT u.id, u.active, u.json FROM users u WHERE {scope_sql} AND {key_sql}");
     let select = sqlx::query_as::<_, StoredUser>(&sql).bind(scope_id);
     let user = bind_value(select, &value)
         .fetch_optional(store.reader())

@@ -266,10 +266,33 @@ async fn deactivating_an_account_by_patch_deactivates_its_users_too() {
         StatusCode::UNAUTHORIZED
     );
     let row = server
-        .get(&format!("/accounts/{customer}/users/{user}"), &auth)
+        .get(
+            &format!("/accounts/{customer}/users/{user}?includeInactive=true"),
+            &auth,
+        )
         .await
         .json();
     assert_eq!(row["active"], false);
+    // Without includeInactive, the inactive account is not there to reads.
+    let reply = server.get(&format!("/accounts/{customer}"), &auth).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = server
+        .get(&format!("/accounts/{customer}?includeInactive=true"), &auth)
+        .await;
+    assert_eq!(reply.json()["active"], false);
+    let listed = server.get("/accounts", &auth).await;
+    assert_eq!(listed.header("elements-total-count"), Some("1"));
+    let listed = server.get("/accounts?includeInactive=true", &auth).await;
+    assert_eq!(listed.header("elements-total-count"), Some("2"));
+    // PATCH reaches it either way.
+    let reply = server
+        .patch(
+            &format!("/accounts/{customer}"),
+            &auth,
+            &json!({"active": true}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }
 
 /// The real service's clients expect 404 for `-1`: an integer id that

@@ -61,10 +61,15 @@ impl World {
         }
     }
 
+    /// The account's users, the inactive ones included (these tests are
+    /// about `where`, and two of the six users are inactive).
     async fn users(&self, query: &str) -> Reply {
         self.server
             .get(
-                &format!("/accounts/{}/users?{query}", self.account),
+                &format!(
+                    "/accounts/{}/users?includeInactive=true&{query}",
+                    self.account
+                ),
                 &self.auth,
             )
             .await
@@ -325,5 +330,68 @@ async fn accounts_are_filtered_over_their_own_fields() {
     assert_eq!(
         seen,
         ["Company Default Account", "Customer", "Other Customer"]
+    );
+}
+
+/// Without `includeInactive`, inactive users are left out of the page and
+/// the counts (and a filter for them finds nothing); with it, they are
+/// listed with `active: false`. A bad value is 400.
+#[tokio::test]
+async fn inactive_users_are_listed_only_with_include_inactive() {
+    let world = World::new().await;
+    let path = format!("/accounts/{}/users", world.account);
+    let plain = world.server.get(&path, &world.auth).await;
+    assert_eq!(plain.header("elements-total-count"), Some("4"));
+    let inactive = world
+        .server
+        .get(
+            &format!("{path}?where={}", encode("active = false")),
+            &world.auth,
+        )
+        .await;
+    assert_eq!(inactive.status, StatusCode::OK);
+    assert_eq!(inactive.json(), json!([]));
+    for flag in ["true", "TRUE"] {
+        let all = world
+            .server
+            .get(&format!("{path}?includeInactive={flag}"), &world.auth)
+            .await;
+        assert_eq!(all.header("elements-total-count"), Some("6"), "{flag}");
+    }
+    let explicit = world
+        .server
+        .get(&format!("{path}?includeInactive=false"), &world.auth)
+        .await;
+    assert_eq!(explicit.header("elements-total-count"), Some("4"));
+    let bad = world
+        .server
+        .get(&format!("{path}?includeInactive=maybe"), &world.auth)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.message().contains("includeInactive"));
+    // One inactive user, by id: 404 without the flag, shown with it.
+    let grace = world.filter("firstName = 'Grace'").await.json()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let one = format!("{path}/{grace}");
+    assert_eq!(
+        world.server.get(&one, &world.auth).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let shown = world
+        .server
+        .get(&format!("{one}?includeInactive=true"), &world.auth)
+        .await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert_eq!(shown.json()["active"], false);
+    // PATCH reaches an inactive user either way, so it can be reactivated.
+    let reactivated = world
+        .server
+        .patch(&one, &world.auth, &json!({"active": true}))
+        .await;
+    assert_eq!(reactivated.status, StatusCode::OK, "{}", reactivated.text);
+    assert_eq!(
+        world.server.get(&one, &world.auth).await.status,
+        StatusCode::OK
     );
 }
