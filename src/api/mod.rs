@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod connections;
 pub mod extract;
 pub mod faults;
 pub mod journal;
