@@ -17,7 +17,8 @@
 //!
 //! Each connection is watched by its own task: the socket reports the first
 //! byte of each header, the service reports when a request starts and when
-//! its answer has been written, and the task closes the connection at the
+//! its answer has been written, and the task, waking on a schedule that
+//! cannot miss a deadline (see [`Activity`]), closes the connection at the
 //! deadline that follows from those.
 
 use std::convert::Infallible;
@@ -35,7 +36,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -175,8 +176,7 @@ async fn connection(
                 tracing::debug!("closing a connection: no request header in time");
                 return;
             }
-            Check::At(at) => Some(at),
-            Check::Handling => None,
+            Check::At(at) => at,
         };
         tokio::select! {
             result = conn.as_mut() => {
@@ -185,8 +185,7 @@ async fn connection(
                 }
                 return;
             }
-            () = sleep_until(wake) => {}
-            () = activity.changed.notified() => {}
+            () = tokio::time::sleep_until(wake) => {}
             _ = stopping.wait_for(|stop| *stop), if !stop_requested => {
                 stop_requested = true;
                 if !activity.is_handling() {
@@ -199,18 +198,13 @@ async fn connection(
     }
 }
 
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// What one connection is doing, as far as its deadlines go.
+/// What one connection is doing, as far as its deadlines go. Nothing
+/// wakes the watcher when a request starts or ends: the schedule of
+/// [`Activity::next_check`] finds every deadline in time without that, so
+/// a busy connection costs a wake-up per `min(client, idle)`, not one per
+/// request.
 struct Activity {
     state: Mutex<State>,
-    /// An answer was written: the next deadline starts.
-    changed: Notify,
 }
 
 struct State {
@@ -228,8 +222,6 @@ enum Check {
     Expired,
     /// Nothing can expire before then.
     At(Instant),
-    /// A request is being handled: no connection deadline.
-    Handling,
 }
 
 impl Activity {
@@ -241,7 +233,6 @@ impl Activity {
                 since: Instant::now(),
                 first_byte: None,
             }),
-            changed: Notify::new(),
         }
     }
 
@@ -263,7 +254,10 @@ impl Activity {
     fn next_check(&self, timeouts: &Timeouts, now: Instant) -> Check {
         let state = self.state();
         if state.handling > 0 {
-            return Check::Handling;
+            // No deadline while a request is handled. Once it is answered,
+            // the next deadline is at least `min(client, idle)` away: a
+            // look by then is in time for it.
+            return Check::At(now + timeouts.client.min(timeouts.idle));
         }
         let deadline = match (state.fresh, state.first_byte) {
             (true, _) => state.since + timeouts.client,
@@ -292,8 +286,6 @@ impl Handling {
         state.handling += 1;
         state.fresh = false;
         state.first_byte = None;
-        // No need to wake the watcher: at its next check it finds the
-        // request and waits for the end of it.
         drop(state);
         Self(activity.clone())
     }
@@ -307,8 +299,6 @@ impl Drop for Handling {
             state.since = Instant::now();
             state.first_byte = None;
         }
-        drop(state);
-        self.0.changed.notify_one();
     }
 }
 
@@ -405,7 +395,6 @@ mod tests {
         match check {
             Check::At(at) => at,
             Check::Expired => panic!("expired"),
-            Check::Handling => panic!("handling"),
         }
     }
 
@@ -433,10 +422,11 @@ mod tests {
     fn a_kept_alive_connection_waits_idle_then_times_its_next_header() {
         let activity = Arc::new(Activity::new());
         let handling = Handling::begin(&activity);
-        assert!(matches!(
-            activity.next_check(&TIMEOUTS, Instant::now() + TIMEOUTS.idle * 2),
-            Check::Handling
-        ));
+        let late = Instant::now() + TIMEOUTS.idle * 2;
+        assert_eq!(
+            at(activity.next_check(&TIMEOUTS, late)),
+            late + TIMEOUTS.client
+        );
         drop(handling);
         let answered = activity.state().since;
         // Idle: looked at again every `client`, closed at `idle`.
