@@ -70,8 +70,10 @@ impl RawResponse {
 
 impl Raw {
     async fn connect(address: SocketAddr) -> Self {
-        let stream = TcpStream::connect(address).await.unwrap();
+        // Before connecting: the server cannot have seen the connection
+        // earlier, so a time measured from here is never too short.
         let opened = Instant::now();
+        let stream = TcpStream::connect(address).await.unwrap();
         let (reader, writer) = stream.into_split();
         Self {
             reader: BufReader::new(reader),
@@ -234,14 +236,12 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
         raw.send(health).await;
         assert_eq!(raw.response().await.status, 200);
         tokio::time::sleep(CLIENT_TIMEOUT * 2).await;
+        // Before the request, so before the answer the idle time runs from.
+        let asked = Instant::now();
         raw.send(health).await;
         assert_eq!(raw.response().await.status, 200);
-        let answered = Instant::now();
-        let idle = raw.closed().await - answered;
-        assert!(
-            idle >= IDLE_TIMEOUT - Duration::from_millis(100),
-            "closed after {idle:?}"
-        );
+        let idle = raw.closed().await - asked;
+        assert!(idle >= IDLE_TIMEOUT, "closed after {idle:?}");
         assert!(idle < IDLE_TIMEOUT + PATIENCE / 2, "closed after {idle:?}");
     };
 
@@ -250,13 +250,10 @@ async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
         let mut raw = Raw::connect(address).await;
         raw.send(health).await;
         assert_eq!(raw.response().await.status, 200);
-        raw.send("GET /__admin/health HTTP/1.1\r\nHost: loc").await;
         let begun = Instant::now();
+        raw.send("GET /__admin/health HTTP/1.1\r\nHost: loc").await;
         let open = raw.closed().await - begun;
-        assert!(
-            open >= CLIENT_TIMEOUT - Duration::from_millis(20),
-            "{open:?}"
-        );
+        assert!(open >= CLIENT_TIMEOUT, "{open:?}");
         assert!(open < IDLE_TIMEOUT - Duration::from_millis(500), "{open:?}");
     };
     tokio::join!(idle, next_header);
@@ -378,6 +375,8 @@ async fn trickled_bodies_do_not_starve_other_tenants_and_wait_for_no_unauthentic
         };
         async move {
             let mut raw = Raw::connect(address).await;
+            // Before the header: the body's time cannot have started earlier.
+            let sent = Instant::now();
             raw.send(&request_head("POST", &path, authorization.as_deref(), 1000))
                 .await;
             let first = raw.response().await;
@@ -387,13 +386,13 @@ async fn trickled_bodies_do_not_starve_other_tenants_and_wait_for_no_unauthentic
             );
             let reading = Instant::now();
             raw.send("{").await;
-            (path, raw, reading)
+            (path, raw, sent, reading)
         }
     }))
     .await;
     let started = Instant::now();
     let tricklers = futures::future::join_all(attackers.into_iter().map(
-        |(path, mut raw, reading)| async move {
+        |(path, mut raw, sent, reading)| async move {
             // Stops a little before the deadline, so that the answer is not
             // lost to a reset caused by bytes the server will not read.
             while reading.elapsed() < trickle {
@@ -401,7 +400,7 @@ async fn trickled_bodies_do_not_starve_other_tenants_and_wait_for_no_unauthentic
                 raw.writer.write_all(b" ").await.unwrap();
             }
             let answer = raw.response().await;
-            (path, answer, reading.elapsed())
+            (path, answer, sent.elapsed())
         },
     ));
     let tricklers = tokio::spawn(tricklers);
@@ -462,10 +461,7 @@ async fn trickled_bodies_do_not_starve_other_tenants_and_wait_for_no_unauthentic
     for (path, answer, after) in tricklers.await.unwrap() {
         assert_eq!(answer.status, 408, "POST {path}: {answer:?}");
         assert!(answer.message().contains("did not arrive"), "{answer:?}");
-        assert!(
-            after >= SLOW_CLIENT_TIMEOUT - Duration::from_millis(200),
-            "{after:?}"
-        );
+        assert!(after >= SLOW_CLIENT_TIMEOUT, "{after:?}");
     }
 }
 
