@@ -257,12 +257,12 @@ impl Activity {
             // No deadline while a request is handled. Once it is answered,
             // the next deadline is at least `min(client, idle)` away: a
             // look by then is in time for it.
-            return Check::At(now + timeouts.client.min(timeouts.idle));
+            return Check::At(after(now, timeouts.client.min(timeouts.idle)));
         }
         let deadline = match (state.fresh, state.first_byte) {
-            (true, _) => state.since + timeouts.client,
-            (false, Some(first_byte)) => first_byte + timeouts.client,
-            (false, None) => state.since + timeouts.idle,
+            (true, _) => after(state.since, timeouts.client),
+            (false, Some(first_byte)) => after(first_byte, timeouts.client),
+            (false, None) => after(state.since, timeouts.idle),
         };
         if now >= deadline {
             return Check::Expired;
@@ -270,10 +270,17 @@ impl Activity {
         if !state.fresh && state.first_byte.is_none() {
             // A header starting from now on would be due `client` later:
             // look again by then.
-            return Check::At(deadline.min(now + timeouts.client));
+            return Check::At(deadline.min(after(now, timeouts.client)));
         }
         Check::At(deadline)
     }
+}
+
+/// `by` after `at`; a timeout too large to add (`--idle-timeout 1000years`)
+/// is as good as never.
+fn after(at: Instant, by: Duration) -> Instant {
+    const NEVER: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+    at.checked_add(by.min(NEVER)).unwrap_or(at)
 }
 
 /// A request being handled, from its header until its answer has been
@@ -450,5 +457,19 @@ mod tests {
             at(activity.next_check(&TIMEOUTS, first_byte)),
             first_byte + TIMEOUTS.client
         );
+    }
+
+    #[test]
+    fn timeouts_too_large_to_add_never_expire() {
+        let huge = Timeouts {
+            client: Duration::MAX,
+            idle: Duration::MAX,
+            shutdown: Duration::MAX,
+        };
+        let activity = Arc::new(Activity::new());
+        let now = Instant::now();
+        assert!(at(activity.next_check(&huge, now)) > now);
+        drop(Handling::begin(&activity));
+        assert!(at(activity.next_check(&huge, now)) > now);
     }
 }
