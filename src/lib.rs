@@ -33,16 +33,19 @@ use crate::api::state::AppState;
 use crate::service::Services;
 use crate::store::Store;
 
-/// Serves `router` on `listener` until `shutdown` resolves; requests in
-/// flight then finish before this returns.
+pub use api::connections::Timeouts;
+
+/// Serves `router` on `listener` until `shutdown` resolves, cutting off
+/// clients slower than `timeouts` allow; requests in flight then get
+/// `timeouts.shutdown` to finish before this returns
+/// (`api::connections`).
 pub async fn serve(
     listener: TcpListener,
     router: axum::Router,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    api::connections::serve(listener, router, timeouts, shutdown).await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +85,8 @@ impl Server {
             .map_err(|error| StartError::Listen(config.listen, error))?;
         let (shutdown, signal) = oneshot::channel::<()>();
         let router = api::router(state.clone());
-        let task = tokio::spawn(serve(listener, router, async move {
+        let timeouts = Timeouts::from(&config);
+        let task = tokio::spawn(serve(listener, router, timeouts, async move {
             // A dropped sender means the same as a sent signal.
             let _ = signal.await;
         }));
@@ -127,7 +131,8 @@ impl Server {
         self.credentials.authorization()
     }
 
-    /// Stops accepting, lets requests in flight finish, closes the database.
+    /// Stops accepting, lets requests in flight finish (for at most
+    /// `--shutdown-timeout`), closes the database.
     pub async fn stop(mut self) -> std::io::Result<()> {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());

@@ -25,6 +25,7 @@ async fn main() -> ExitCode {
         );
     }
     let database = config.database.to_string();
+    let shutdown_timeout = config.shutdown_timeout;
     let server = match Server::start(config).await {
         Ok(server) => server,
         Err(error) => {
@@ -48,7 +49,12 @@ async fn main() -> ExitCode {
         None => println!("Org-admin: {}", credentials.admin_email),
     }
     shutdown_signal().await;
-    tracing::info!("shutting down");
+    // Requests in flight get `--shutdown-timeout`; connections without one
+    // are closed at once (`api::connections`).
+    tracing::info!(
+        timeout = %humantime::format_duration(shutdown_timeout),
+        "shutting down"
+    );
     match server.stop().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

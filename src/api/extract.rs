@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{authenticate, parse_authorization};
@@ -33,7 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        if !is_json(&request) {
+        if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType(
                 "Content-Type must be application/json".to_owned(),
             ));
@@ -42,18 +42,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             Bytes::from_request(request, state)
                 .await
                 .map_err(|rejection| match rejection.status() {
-                    StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(format!(
-                        "Request body is larger than the limit of {MAX_BODY_BYTES} bytes"
-                    )),
+                    StatusCode::PAYLOAD_TOO_LARGE => too_large(MAX_BODY_BYTES),
                     status => ApiError::Other(status, rejection.body_text()),
                 })?;
         parse_json_object(&bytes).map(JsonBody)
     }
 }
 
-fn is_json(request: &Request) -> bool {
-    let Some(content_type) = request
-        .headers()
+/// The 413 of a body over `limit` bytes.
+pub fn too_large(limit: usize) -> ApiError {
+    ApiError::PayloadTooLarge(format!(
+        "Request body is larger than the limit of {limit} bytes"
+    ))
+}
+
+/// `application/json`, or any `application/*+json`, with any parameters.
+pub fn is_json(headers: &HeaderMap) -> bool {
+    let Some(content_type) = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
     else {
@@ -83,11 +88,16 @@ pub fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiErro
     })
 }
 
-/// The authenticated caller: 401 without valid credentials.
+/// The authenticated caller: 401 without valid credentials. On the
+/// emulated API, `api::admission` extracts it before the body is read; the
+/// handler then finds it in the extensions.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let header = parts
             .headers
             .get(AUTHORIZATION)

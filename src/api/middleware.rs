@@ -29,6 +29,7 @@ use utoipa::ToSchema;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::admission;
 use super::journal::{redact_query, CallerSlot, JournalEntry};
 use crate::api::state::AppState;
 use crate::domain::secret::SecretDigest;
@@ -187,18 +188,23 @@ pub async fn request_envelope(
 }
 
 /// Injected faults (the `/__admin/faults` rules), before any handler and
-/// before authentication. Placed inside the overload layers, so a slowed
-/// request holds its place like a slow one would, and `--request-timeout`
+/// before authentication. The delay is handling time
+/// (`admission::as_handling`): a slowed request holds one of the
+/// `--max-in-flight` places like a slow one would, and `--request-timeout`
 /// applies.
 pub async fn inject_faults(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let Some(fault) = state.faults.fire(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
-    tokio::time::sleep(fault.delay).await;
+    if let Err(refusal) =
+        admission::as_handling(&mut request, tokio::time::sleep(fault.delay)).await
+    {
+        return refusal.into_response();
+    }
     match fault.status {
         Some(status) => ApiError::Other(status, "Injected fault".into()).into_response(),
         None => next.run(request).await,

@@ -4,6 +4,8 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod admission;
+pub mod connections;
 pub mod extract;
 pub mod faults;
 pub mod journal;
@@ -18,18 +20,14 @@ pub mod state;
 pub mod users;
 pub mod wire;
 
-use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::HeaderName;
-use axum::response::{IntoResponse, Response};
-use axum::{BoxError, Router};
-use tower::limit::GlobalConcurrencyLimitLayer;
+use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::api::state::AppState;
-use crate::error::ApiError;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -52,9 +50,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The whole application: the emulated API under `BASE_PATH`, the
 /// `/__admin` controls, and the request envelope around both.
+///
+/// From the outside in: the request id, span and envelope (which also
+/// checks `--admin-token`), injected faults, panics caught, then, on
+/// matched routes only, `admission::admit`: the caller authenticated, the
+/// body read, and only then one of the `--max-in-flight` places and the
+/// `--request-timeout` around the handler. An unknown route (404) or method
+/// (405) needs neither credentials nor a place.
 pub fn router(state: AppState) -> Router {
     let (routes, _) = routes().split_for_parts();
+    let in_flight = admission::InFlight::new(&state.limits);
     routes
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            admission::admit,
+        ))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         // Inside the envelope, so a panic becomes a 500 in the error shape.
         .layer(CatchPanicLayer::new())
@@ -62,16 +72,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             middleware::inject_faults,
         ))
-        // Overload: one limit for the whole server (a plain concurrency
-        // limit would be per route), shedding what does not fit at once,
-        // and a deadline per request; both answer 503 with Retry-After.
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(overloaded))
-                .load_shed()
-                .layer(GlobalConcurrencyLimitLayer::new(state.limits.max_in_flight))
-                .timeout(state.limits.request_timeout),
-        )
+        // One set of places for the whole server (per route would be a
+        // limit per route), shared by the faults' delays and the handlers.
+        .layer(Extension(in_flight))
         // Outermost: a fresh id for every request (also on its response),
         // the span its log lines are in, then the envelope.
         .layer(
@@ -91,15 +94,4 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
-}
-
-/// The answer when the overload layers refuse a request.
-async fn overloaded(error: BoxError) -> Response {
-    if error.is::<tower::timeout::error::Elapsed>() {
-        ApiError::Unavailable("The request took too long; retry shortly".into()).into_response()
-    } else if error.is::<tower::load_shed::error::Overloaded>() {
-        ApiError::Unavailable("The server is overloaded; retry shortly".into()).into_response()
-    } else {
-        ApiError::internal(error).into_response()
-    }
 }

@@ -23,11 +23,13 @@ pub struct AppState {
     pub limits: Limits,
 }
 
-/// Overload protection (`--max-in-flight`, `--request-timeout`).
+/// Overload protection (`--max-in-flight`, `--request-timeout`), and the
+/// time a request body has to arrive (`--client-timeout`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_in_flight: usize,
     pub request_timeout: Duration,
+    pub client_timeout: Duration,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             limits: Limits {
                 max_in_flight: config.max_in_flight.max(1),
                 request_timeout: Duration::from_secs(config.request_timeout.max(1)),
+                client_timeout: config.client_timeout,
             },
         }
     }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -87,6 +87,28 @@ impl Running {
             .unwrap();
         assert!(status.success());
         self.child.wait().unwrap()
+    }
+
+    /// Sends `signal` and waits at most `limit` for the process to exit
+    /// (panicking past it; dropping `self` then kills it): its status and
+    /// how long it took from the signal.
+    pub fn signal_within(&mut self, signal: &str, limit: Duration) -> (ExitStatus, Duration) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let sent = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return (status, sent.elapsed());
+            }
+            assert!(
+                sent.elapsed() < limit,
+                "still running {limit:?} after SIG{signal}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
