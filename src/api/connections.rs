@@ -40,6 +40,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower::ServiceExt;
+use tower_http::normalize_path::NormalizePath;
 
 use crate::config::Config;
 
@@ -152,7 +153,9 @@ async fn connection(
             let handling = Handling::begin(&activity);
             let router = router.clone();
             async move {
-                let response = router
+                // `POST /accounts/` is `POST /accounts`, as on the real
+                // service: the path loses a trailing slash before routing.
+                let response = NormalizePath::trim_trailing_slash(router)
                     .oneshot(request.map(Body::new))
                     .await
                     .unwrap_or_else(|never| match never {});

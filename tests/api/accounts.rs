@@ -391,3 +391,26 @@ async fn put_replaces_an_account_and_patch_merges() {
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
+
+/// A path with a trailing slash is the same route (`POST /accounts/`, as
+/// the real service's test suite sends it).
+#[tokio::test]
+async fn a_trailing_slash_is_the_same_route() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let reply = server
+        .post("/accounts/", &auth, &json!({"externalId": "slash"}))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let id = reply.id();
+    for path in [
+        format!("/accounts/{id}/"),
+        "/accounts/".to_owned(),
+        "/users/".to_owned(),
+    ] {
+        let reply = server.get(&path, &auth).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+    }
+    let reply = server.delete(&format!("/accounts/{id}/"), &auth).await;
+    assert_eq!(reply.status, StatusCode::OK);
+}
