@@ -229,7 +229,7 @@ pub async fn create(
     let requested = parse_role_keys(input.roles.as_deref().unwrap_or_default())?;
     let roles = requested_roles(&account, &requested)?;
     check_grants(caller, &account, &RoleSet::default(), &roles)?;
-    let new_user = NewUser {
+    let mut new_user = NewUser {
         first_name,
         last_name,
         email,
@@ -243,6 +243,13 @@ pub async fn create(
     let mut tx = services.store.begin_write().await?;
     let account = account_in(&mut tx, caller, account_id).await?;
     require_manages(caller, &account)?;
+    // The account's own roles: every user created in it starts with them,
+    // whoever creates the user (as `org` in the default account).
+    let mut roles = RoleSet::new(new_user.roles.iter().copied());
+    for role in accounts::roles(&mut tx, account.id).await?.iter() {
+        roles.insert(role);
+    }
+    new_user.roles = roles.iter().collect();
     let id = users::insert(
         &mut tx,
         UserRecord {

@@ -6,6 +6,7 @@ use super::users::PageRequest;
 use super::{bind_filter, push_filter, Store, StoreError};
 use crate::ceql::{field, FieldType, Scope, Sql};
 use crate::domain::access::AccountRef;
+use crate::domain::role::{Role, RoleSet};
 
 /// What `where=` may filter accounts by: each documented field and the
 /// SQL over `accounts a` it compiles to.
@@ -229,4 +230,46 @@ pub async fn delete(
         .execute(conn)
         .await?;
     Ok(deleted.rows_affected() > 0)
+}
+
+/// The roles of an account (migration 0005).
+pub async fn roles(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+) -> Result<RoleSet, StoreError> {
+    let keys: Option<String> =
+        sqlx::query_scalar("SELECT group_concat(role_key) FROM account_roles WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_one(conn)
+            .await?;
+    Ok(RoleSet::from_keys(keys.as_deref()))
+}
+
+/// Gives the account a role; false if it had it already.
+pub async fn add_role(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+    role: Role,
+) -> Result<bool, StoreError> {
+    let added =
+        sqlx::query("INSERT OR IGNORE INTO account_roles (account_id, role_key) VALUES (?, ?)")
+            .bind(account_id)
+            .bind(role.key())
+            .execute(conn)
+            .await?;
+    Ok(added.rows_affected() > 0)
+}
+
+/// Takes a role from the account; false if it did not have it.
+pub async fn remove_role(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: i64,
+    role: Role,
+) -> Result<bool, StoreError> {
+    let removed = sqlx::query("DELETE FROM account_roles WHERE account_id = ? AND role_key = ?")
+        .bind(account_id)
+        .bind(role.key())
+        .execute(conn)
+        .await?;
+    Ok(removed.rows_affected() > 0)
 }

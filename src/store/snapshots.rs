@@ -13,9 +13,10 @@ use serde::Serialize;
 use super::{Store, StoreError};
 
 /// Every table of the schema, parents before children.
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "organizations",
     "accounts",
+    "account_roles",
     "users",
     "user_roles",
     "organization_origins",

@@ -414,3 +414,110 @@ async fn a_trailing_slash_is_the_same_route() {
     let reply = server.delete(&format!("/accounts/{id}/"), &auth).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
+
+/// An account's roles: every user created in it afterwards starts with
+/// them. Grant rules as for a user of the account; the key is checked
+/// first.
+#[tokio::test]
+async fn account_roles_are_given_to_its_new_users() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let customer = server.create_account("Roles").await;
+    let roles = format!("/accounts/{customer}/roles");
+    let put = |path: String| {
+        let auth = auth.clone();
+        let server = &server;
+        async move { server.send(Method::PUT, &path, Some(&auth), None).await }
+    };
+    let granted = put(format!("{roles}/admin")).await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    assert_eq!(granted.json()["key"], "admin");
+    assert_eq!(
+        put(format!("{roles}/admin")).await.status,
+        StatusCode::CONFLICT
+    );
+    let listed = server.get(&roles, &auth).await.json();
+    assert_eq!(listed[0]["key"], "admin");
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    let (user, _) = server.create_user(customer, "starts@roles.test", &[]).await;
+    let shown = server.get(&format!("/users/{user}"), &auth).await.json();
+    assert_eq!(shown["roles"][0]["key"], "admin", "{shown}");
+
+    let tenant = server.create_tenant().await;
+    for (path, status) in [
+        (format!("{roles}/sys-admin"), StatusCode::FORBIDDEN),
+        (format!("{roles}/org-admin"), StatusCode::FORBIDDEN),
+        (format!("{roles}/org"), StatusCode::FORBIDDEN),
+        (format!("{roles}/boss"), StatusCode::BAD_REQUEST),
+        (
+            format!("/accounts/{}/roles/boss", tenant.default_account),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("/accounts/{}/roles/admin", tenant.default_account),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/accounts/999999/roles/admin".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let reply = put(path.clone()).await;
+        assert_eq!(reply.status, status, "{path}: {}", reply.text);
+    }
+    let (_, admin) = server
+        .create_user(customer, "admin@roles.test", &["admin"])
+        .await;
+    let reply = server.get(&roles, &admin).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+
+    let revoked = server.delete(&format!("{roles}/admin"), &auth).await;
+    assert_eq!(revoked.status, StatusCode::OK);
+    let again = server.delete(&format!("{roles}/admin"), &auth).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert_eq!(server.get(&roles, &auth).await.json(), json!([]));
+    // A user created before keeps the role.
+    let shown = server.get(&format!("/users/{user}"), &auth).await.json();
+    assert_eq!(shown["roles"][0]["key"], "admin");
+}
+
+/// Fixtures take accounts with only an `externalId`, and account roles,
+/// which the account's users hold too.
+#[tokio::test]
+async fn fixtures_take_external_id_only_accounts_and_account_roles() {
+    let server = TestServer::start().await;
+    let fixture = json!({"organizations": [{"name": "Fx", "secret": "fx-org", "accounts": [
+        {"name": "Company Default Account", "default": true, "users": [
+            {"firstName": "O", "lastName": "A", "email": "oa@fx.test", "secret": "fx-admin",
+             "roles": ["org-admin"]}]},
+        {"externalId": "fx-customer", "roles": ["admin"], "users": [
+            {"firstName": "C", "lastName": "U", "email": "cu@fx.test"}]}]}]});
+    let reply = server
+        .send(Method::POST, "/__admin/seed", None, Some(&fixture))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let auth = "User fx-admin, Organization fx-org";
+    let accounts = server.get("/accounts", auth).await.json();
+    assert_eq!(accounts[1]["name"], "fx-customer");
+    let customer = accounts[1]["id"].as_i64().unwrap();
+    let roles = server
+        .get(&format!("/accounts/{customer}/roles"), auth)
+        .await
+        .json();
+    assert_eq!(roles[0]["key"], "admin");
+    let user = server.get("/users/cu%40fx.test", auth).await.json();
+    assert_eq!(user["roles"][0]["key"], "admin", "{user}");
+    let bad = json!({"organizations": [{"name": "Bad", "accounts": [{"users": []}]}]});
+    let reply = server
+        .send(Method::POST, "/__admin/seed", None, Some(&bad))
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply
+            .message()
+            .contains("organizations[0].accounts[0].name"),
+        "{}",
+        reply.text
+    );
+}
