@@ -6,7 +6,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
-use globset::{Candidate, GlobBuilder, GlobMatcher};
+use globset::{Candidate, Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -118,42 +118,190 @@ pub struct Fault {
     pub status: Option<StatusCode>,
 }
 
+/// How many rules may exist at once: matching costs every request a look
+/// at them, so their number is bounded (409 past it).
+pub const MAX_RULES: usize = 1000;
+
+/// Why a rule was not added.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddError {
+    /// The rule is not valid; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// [`MAX_RULES`] rules exist already.
+    #[error(
+        "There are already {MAX_RULES} fault rules, the most there may be; remove one \
+         (DELETE /__admin/faults/{{id}}) or all of them (DELETE /__admin/faults) first"
+    )]
+    Full,
+}
+
+/// Rules added since the last [`Faults::compile`] are tried one by one;
+/// past this many (or an eighth of the compiled ones, so that adding a
+/// thousand rules builds the set a few dozen times, not once every few
+/// rules), the handler that added one compiles them all into one set again.
+const UNCOMPILED: usize = 16;
+
+/// The rules, in the order they are tried.
+///
+/// Trying each rule's glob in turn costs up to a few tenths of a
+/// millisecond a request with a thousand plain rules, and milliseconds with
+/// hostile ones (`/**/a*b*c/**`), under the lock every request takes; one
+/// `GlobSet` of them all answers in about a microsecond.
+/// Building that set takes tens of milliseconds for a thousand rules, so
+/// it is rebuilt off the async workers and only once [`UNCOMPILED`] rules
+/// have been added since: the newest rules are tried one by one meanwhile.
 #[derive(Debug, Default)]
 pub struct Faults {
-    rules: Mutex<(u64, Vec<FaultRule>)>,
+    rules: Mutex<Rules>,
+    /// Held while a set is built, so that builds do not pile up.
+    compiling: Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct Rules {
+    /// The id of the last rule added.
+    last_id: u64,
+    /// In the order they are tried, which is ascending id.
+    list: Vec<FaultRule>,
+    compiled: Option<Compiled>,
+}
+
+/// The globs of the rules that existed when it was built: the rule with id
+/// `ids[i]` is pattern `i`. A rule removed since is simply not found.
+#[derive(Debug)]
+struct Compiled {
+    set: GlobSet,
+    /// Ascending.
+    ids: Vec<u64>,
+}
+
+impl Compiled {
+    /// The id of the newest rule the set covers; later ones are tried one
+    /// by one.
+    fn last_id(compiled: Option<&Compiled>) -> u64 {
+        compiled.and_then(|c| c.ids.last().copied()).unwrap_or(0)
+    }
+}
+
+impl Rules {
+    /// Where in `list` the first rule for this method and path is.
+    fn first_match(&self, method: &Method, path: &Candidate<'_>) -> Option<usize> {
+        let method_matches =
+            |rule: &FaultRule| rule.method.as_deref().is_none_or(|m| m == method.as_str());
+        if let Some(compiled) = &self.compiled {
+            let mut hits = Vec::new();
+            compiled.set.matches_candidate_into(path, &mut hits);
+            // `hits` is ascending, so the first rule that still exists and
+            // takes this method is the one tried first.
+            let found = hits.into_iter().find_map(|hit| {
+                let id = *compiled.ids.get(hit)?;
+                let index = self.list.binary_search_by_key(&id, |rule| rule.id).ok()?;
+                method_matches(&self.list[index]).then_some(index)
+            });
+            if found.is_some() {
+                return found;
+            }
+        }
+        let newer = self.uncompiled();
+        self.list[newer..]
+            .iter()
+            .position(|rule| method_matches(rule) && rule.glob.matches(path))
+            .map(|position| newer + position)
+    }
+
+    /// Where in `list` the rules the compiled set does not cover start.
+    fn uncompiled(&self) -> usize {
+        let last = Compiled::last_id(self.compiled.as_ref());
+        self.list.partition_point(|rule| rule.id <= last)
+    }
+
+    /// Whether enough rules are tried one by one that the set is worth
+    /// building again.
+    fn needs_compiling(&self) -> bool {
+        let compiled = self.uncompiled();
+        self.list.len() - compiled > UNCOMPILED.max(compiled / 8)
+    }
 }
 
 impl Faults {
-    pub fn add(&self, rule: NewFaultRule) -> Result<FaultRule, String> {
-        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        let (next_id, rules) = &mut *guard;
-        let rule = rule.validate(*next_id + 1)?;
-        *next_id += 1;
-        rules.push(rule.clone());
+    pub fn add(&self, rule: NewFaultRule) -> Result<FaultRule, AddError> {
+        let mut rules = self.lock();
+        let rule = rule
+            .validate(rules.last_id + 1)
+            .map_err(AddError::Invalid)?;
+        if rules.list.len() >= MAX_RULES {
+            return Err(AddError::Full);
+        }
+        rules.last_id = rule.id;
+        rules.list.push(rule.clone());
         Ok(rule)
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rules> {
+        self.rules.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether enough rules were added since the set was built that it is
+    /// worth building again (see [`Faults::compile`]).
+    pub fn needs_compiling(&self) -> bool {
+        self.lock().needs_compiling()
+    }
+
+    /// Builds the set of every rule's glob, for fast matching. Slow (tens
+    /// of milliseconds for a thousand rules): call it off the async workers.
+    /// The rules lock is not held meanwhile; rules added in the meantime
+    /// stay tried one by one, and those removed are skipped.
+    pub fn compile(&self) {
+        let Ok(_building) = self.compiling.try_lock() else {
+            // Another build is under way; it will cover what it can.
+            return;
+        };
+        loop {
+            let (ids, globs): (Vec<u64>, Vec<Glob>) = {
+                let rules = self.lock();
+                if !rules.needs_compiling() {
+                    return;
+                }
+                rules
+                    .list
+                    .iter()
+                    .map(|rule| (rule.id, rule.glob.0.glob().clone()))
+                    .unzip()
+            };
+            let mut builder = GlobSetBuilder::new();
+            for glob in globs {
+                builder.add(glob);
+            }
+            let Ok(set) = builder.build() else {
+                // Every glob compiled on its own when its rule was added;
+                // should the set still fail, the rules are tried one by one.
+                return;
+            };
+            let newest = ids.last().copied().unwrap_or(0);
+            let mut rules = self.lock();
+            if newest <= Compiled::last_id(rules.compiled.as_ref()) {
+                return;
+            }
+            rules.compiled = Some(Compiled { set, ids });
+        }
+    }
+
     pub fn list(&self) -> Vec<FaultRule> {
-        self.rules
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .1
-            .clone()
+        self.lock().list.clone()
     }
 
     pub fn remove(&self, id: u64) -> bool {
-        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        let before = guard.1.len();
-        guard.1.retain(|rule| rule.id != id);
-        guard.1.len() != before
+        let mut rules = self.lock();
+        let before = rules.list.len();
+        rules.list.retain(|rule| rule.id != id);
+        rules.list.len() != before
     }
 
     pub fn clear(&self) {
-        self.rules
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .1
-            .clear();
+        let mut rules = self.lock();
+        rules.list.clear();
+        rules.compiled = None;
     }
 
     /// The fault for a request to the emulated API, if a rule fires. The
@@ -164,12 +312,9 @@ impl Faults {
     pub fn fire(&self, method: &Method, path: &str) -> Option<Fault> {
         let path = PathGlob::candidate(path.strip_prefix(BASE_PATH)?);
         let path = Candidate::new(&path);
-        let mut guard = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        let rules = &mut guard.1;
-        let index = rules.iter().position(|rule| {
-            rule.method.as_deref().is_none_or(|m| m == method.as_str()) && rule.glob.matches(&path)
-        })?;
-        let rule = &mut rules[index];
+        let mut rules = self.lock();
+        let index = rules.first_match(method, &path)?;
+        let rule = &mut rules.list[index];
         let fires = rule.probability >= 1.0 || rand::thread_rng().gen_bool(rule.probability);
         let fault = Fault {
             delay: Duration::from_millis(rule.delay_ms),
@@ -180,7 +325,7 @@ impl Faults {
         if let Some(times) = &mut rule.times {
             *times -= 1;
             if *times == 0 {
-                rules.remove(index);
+                rules.list.remove(index);
             }
         }
         fires.then_some(fault)
@@ -360,6 +505,91 @@ mod tests {
             },
             "method",
         );
+    }
+
+    #[test]
+    fn at_most_max_rules_exist_at_once() {
+        let faults = Faults::default();
+        for n in 0..MAX_RULES {
+            faults
+                .add(rule(&format!("/accounts/{n}/users"), Some(500), None))
+                .expect("room");
+        }
+        let full = faults.add(rule("/users", Some(500), None));
+        assert_eq!(full.expect_err("full"), AddError::Full);
+        assert!(AddError::Full
+            .to_string()
+            .contains("DELETE /__admin/faults"));
+        // A bad rule is still told what is wrong with it.
+        assert!(matches!(
+            faults.add(rule("/x", Some(200), None)),
+            Err(AddError::Invalid(_))
+        ));
+        assert!(faults.remove(1));
+        faults
+            .add(rule("/users", Some(500), None))
+            .expect("room again");
+        faults.clear();
+        faults
+            .add(rule("/users", Some(500), None))
+            .expect("room again");
+    }
+
+    /// Compiled or not, the first rule added that matches decides.
+    #[test]
+    fn compiled_rules_match_as_rules_tried_in_turn() {
+        let faults = Faults::default();
+        let statuses = [500, 501, 502, 503];
+        let patterns = ["/users/*", "/**", "/users/1", "/accounts/*/users"];
+        let add = |n: usize| {
+            let new = NewFaultRule {
+                method: (n % 3 == 0).then(|| "POST".to_owned()),
+                ..rule(patterns[n % 4], Some(statuses[n % 4]), Some(2))
+            };
+            faults.add(new).expect("valid");
+        };
+        // What the first rule left that matches would answer.
+        let expected = |method: &Method, path: &str| {
+            let path = PathGlob::candidate(path.strip_prefix(BASE_PATH)?);
+            faults
+                .list()
+                .into_iter()
+                .find(|rule| {
+                    rule.method.as_deref().is_none_or(|m| m == method.as_str())
+                        && rule.glob.matches(&Candidate::new(&path))
+                })
+                .and_then(|rule| rule.status)
+        };
+        for n in 0..40 {
+            add(n);
+        }
+        assert!(faults.needs_compiling());
+        faults.compile();
+        assert!(!faults.needs_compiling());
+        for n in 40..50 {
+            add(n);
+        }
+        assert!(faults.remove(1) && faults.remove(2) && faults.remove(45));
+        let requests = [
+            (Method::GET, "/elements/api-v2/users/1"),
+            (Method::POST, "/elements/api-v2/users/1"),
+            (Method::GET, "/elements/api-v2/accounts/3/users"),
+            (Method::POST, "/elements/api-v2/accounts/3/users"),
+            (Method::POST, "/elements/api-v2/accounts"),
+            (Method::DELETE, "/elements/api-v2/roles"),
+        ];
+        // Every match uses up one of a rule's two times, so the rules expire
+        // one after the other, from the compiled set and after it.
+        for round in 0..200 {
+            let (method, path) = &requests[round % requests.len()];
+            let want = expected(method, path);
+            let got = faults
+                .fire(method, path)
+                .and_then(|fault| fault.status)
+                .map(|status| status.as_u16());
+            assert_eq!(got, want, "round {round}: {method} {path}");
+        }
+        assert!(faults.list().is_empty(), "{} left", faults.list().len());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The request journal (docs/controls.md#request-journal): the most recent requests to the emulated
-//! API, newest first, bounded. Only what is listed in [`JournalEntry`] is
-//! kept: never a header, never a body, and query values whose names speak of
-//! passwords or secrets are blanked.
+//! API, newest first, bounded by count and by bytes. Only what is listed in
+//! [`JournalEntry`] is kept: never a header, never a body, and query values
+//! whose names speak of passwords or secrets are blanked.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, OnceLock, PoisonError};
@@ -42,17 +42,84 @@ pub struct JournalFilter {
     pub limit: Option<usize>,
 }
 
+/// What a truncated field ends with.
+pub const TRUNCATED: &str = "[truncated]";
+
+/// The most recent requests, bounded twice: by count (`--journal-size`) and
+/// by the bytes they hold (`--journal-bytes`), whichever binds first; the
+/// oldest go first.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<JournalEntry>>,
+    max_bytes: usize,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Debug)]
+struct Entries {
+    /// Newest first.
+    list: VecDeque<JournalEntry>,
+    /// The sum of their [`JournalEntry::bytes`].
+    bytes: usize,
+}
+
+impl JournalEntry {
+    /// The memory the entry holds: the struct itself (its slot in the
+    /// journal) and the text of each of its strings.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.request_id.capacity()
+            + self.time.capacity()
+            + self.method.capacity()
+            + self.path.capacity()
+            + self.query.as_ref().map_or(0, String::capacity)
+    }
+
+    /// Makes the entry fit in `budget` bytes by cutting its query, then its
+    /// path, each then ending in [`TRUNCATED`]; `false` when it cannot fit
+    /// even so (a budget of a few hundred bytes), and it is not kept.
+    fn fit(&mut self, budget: usize) -> bool {
+        if self.bytes() <= budget {
+            return true;
+        }
+        let excess = self.bytes() - budget;
+        if let Some(query) = &mut self.query {
+            cut(query, excess);
+        }
+        if self.bytes() > budget {
+            let excess = self.bytes() - budget;
+            cut(&mut self.path, excess);
+        }
+        self.bytes() <= budget
+    }
+}
+
+/// Shortens `text` so that it holds at least `excess` bytes less, cut at a
+/// character boundary and ending in [`TRUNCATED`]; at the least, it becomes
+/// the marker alone.
+fn cut(text: &mut String, excess: usize) {
+    let room = text.capacity().saturating_sub(excess);
+    let mut end = room.saturating_sub(TRUNCATED.len()).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut shorter = String::with_capacity(end + TRUNCATED.len());
+    shorter.push_str(&text[..end]);
+    shorter.push_str(TRUNCATED);
+    *text = shorter;
 }
 
 impl Journal {
-    pub fn new(capacity: usize) -> Self {
+    /// Keeps at most `capacity` entries and `max_bytes` bytes of them (see
+    /// [`JournalEntry::bytes`]); either 0 keeps nothing.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            max_bytes,
+            inner: Mutex::new(Entries {
+                list: VecDeque::with_capacity(capacity.min(4096)),
+                bytes: 0,
+            }),
         }
     }
 
@@ -60,21 +127,38 @@ impl Journal {
         self.capacity
     }
 
-    pub fn record(&self, entry: JournalEntry) {
-        if self.capacity == 0 {
+    /// The bytes the entries hold now, at most `max_bytes`.
+    pub fn bytes(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .bytes
+    }
+
+    /// Keeps `entry` as the newest, dropping the oldest entries until both
+    /// bounds hold. An entry larger than the whole byte budget is kept cut
+    /// to fit (see [`JournalEntry::fit`]).
+    pub fn record(&self, mut entry: JournalEntry) {
+        if self.capacity == 0 || !entry.fit(self.max_bytes) {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() == self.capacity {
-            entries.pop_back();
+        let size = entry.bytes();
+        let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        while entries.list.len() >= self.capacity || entries.bytes + size > self.max_bytes {
+            let Some(oldest) = entries.list.pop_back() else {
+                break;
+            };
+            entries.bytes -= oldest.bytes();
         }
-        entries.push_front(entry);
+        entries.bytes += size;
+        entries.list.push_front(entry);
     }
 
     /// Newest first.
     pub fn list(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         entries
+            .list
             .iter()
             .filter(|entry| {
                 filter
@@ -96,10 +180,9 @@ impl Journal {
     }
 
     pub fn clear(&self) {
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        let mut entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.list.clear();
+        entries.bytes = 0;
     }
 }
 
@@ -145,7 +228,7 @@ mod tests {
 
     #[test]
     fn keeps_the_newest_up_to_its_capacity() {
-        let journal = Journal::new(3);
+        let journal = Journal::new(3, usize::MAX);
         for n in 0..5 {
             journal.record(entry(n));
         }
@@ -161,7 +244,7 @@ mod tests {
 
     #[test]
     fn filters_combine() {
-        let journal = Journal::new(100);
+        let journal = Journal::new(100, usize::MAX);
         for n in 0..10 {
             journal.record(entry(n));
         }
@@ -178,6 +261,81 @@ mod tests {
             ..JournalFilter::default()
         });
         assert_eq!(limited.len(), 2);
+    }
+
+    fn with_query(n: u16, query: &str) -> JournalEntry {
+        JournalEntry {
+            query: Some(query.to_owned()),
+            ..entry(n)
+        }
+    }
+
+    fn ids(journal: &Journal) -> Vec<String> {
+        journal
+            .list(&JournalFilter::default())
+            .into_iter()
+            .map(|e| e.request_id)
+            .collect()
+    }
+
+    #[test]
+    fn keeps_the_newest_within_its_bytes() {
+        let size = with_query(0, &"q".repeat(1000)).bytes();
+        let journal = Journal::new(1000, 3 * size + size / 2);
+        for n in 0..10 {
+            journal.record(with_query(n, &"q".repeat(1000)));
+            assert!(journal.bytes() <= 3 * size + size / 2);
+        }
+        assert_eq!(ids(&journal), ["9", "8", "7"]);
+        // A larger entry pushes out as many of the oldest as it needs.
+        journal.record(with_query(10, &"q".repeat(2500)));
+        assert_eq!(ids(&journal), ["10", "9"]);
+        journal.clear();
+        assert_eq!(journal.bytes(), 0);
+        journal.record(entry(11));
+        assert_eq!(journal.bytes(), entry(11).bytes());
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_budget_is_kept_cut_and_says_so() {
+        let budget = entry(0).bytes() + 100;
+        let journal = Journal::new(10, budget);
+        journal.record(entry(1));
+        journal.record(with_query(2, &"é".repeat(10_000)));
+        let kept = journal.list(&JournalFilter::default());
+        assert_eq!(ids(&journal), ["2"], "the older entry made room");
+        let query = kept[0].query.as_deref().expect("a query");
+        assert!(query.ends_with(TRUNCATED), "{query}");
+        assert!(query.len() <= 100, "{}", query.len());
+        assert!(query.trim_end_matches(TRUNCATED).chars().all(|c| c == 'é'));
+        assert!(journal.bytes() <= budget);
+
+        // Then the path, when cutting the query is not enough.
+        let long_path = JournalEntry {
+            path: format!("/elements/api-v2/users/{}", "p".repeat(5000)),
+            ..with_query(3, "where=x")
+        };
+        journal.record(long_path);
+        let kept = &journal.list(&JournalFilter::default())[0];
+        assert_eq!(kept.query.as_deref(), Some(TRUNCATED));
+        assert!(
+            kept.path.starts_with("/elements/api-v2/users/ppp"),
+            "{}",
+            kept.path
+        );
+        assert!(kept.path.ends_with(TRUNCATED), "{}", kept.path);
+        assert!(journal.bytes() <= budget);
+    }
+
+    #[test]
+    fn a_budget_too_small_for_any_entry_keeps_nothing() {
+        let journal = Journal::new(10, 16);
+        journal.record(entry(1));
+        assert!(ids(&journal).is_empty());
+        assert_eq!(journal.bytes(), 0);
+        let none = Journal::new(10, 0);
+        none.record(entry(1));
+        assert!(ids(&none).is_empty());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The request envelope: a request id for every request, a tracing span
 //! keyed on the matched route, the error body `{"requestId", "message"}`
 //! for every error (including the ones axum itself produces: unknown route,
-//! wrong method, rejected bodies, panics), the `--admin-token` gate,
-//! injected faults, and the request journal.
+//! wrong method, rejected bodies, panics), the admin plane's same-origin
+//! check and `--admin-token` gate, injected faults, and the request journal.
 //!
 //! The id and the span come from tower-http, layered outside
 //! [`request_envelope`] in this order (see `api::router`):
@@ -14,7 +14,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -130,8 +130,9 @@ pub struct ErrorBody<'a> {
     pub message: &'a str,
 }
 
-/// Runs inside the id and span layers: the `--admin-token` gate, the
-/// error shape, the "answered" log line, the metrics and the journal.
+/// Runs inside the id and span layers: the same-origin check and the
+/// `--admin-token` gate of `/__admin`, the error shape, the "answered" log
+/// line, the metrics and the journal.
 pub async fn request_envelope(
     State(state): State<AppState>,
     mut request: Request,
@@ -153,7 +154,7 @@ pub async fn request_envelope(
     request.extensions_mut().insert(caller.clone());
     let started = Instant::now();
     let time = OffsetDateTime::now_utc();
-    let response = match admin_gate(&state, &request) {
+    let response = match same_origin_gate(&request).and_then(|()| admin_gate(&state, &request)) {
         Err(refusal) => refusal.into_response(),
         Ok(()) => next.run(request).await,
     };
@@ -209,6 +210,97 @@ pub async fn inject_faults(
         Some(status) => ApiError::Other(status, "Injected fault".into()).into_response(),
         None => next.run(request).await,
     }
+}
+
+/// The admin plane never answers a web page of another origin: a request
+/// to `/__admin` whose `Origin` is not the server's own is refused before
+/// anything else looks at it (its body, the admin token). Browsers send
+/// `Origin` on every cross-origin request and on same-origin ones other
+/// than `GET`, so a page the developer happens to visit cannot reset or
+/// seed their local server; clients that send no `Origin` (curl, test
+/// suites) are not affected.
+fn same_origin_gate(request: &Request) -> Result<(), ApiError> {
+    if !request.uri().path().starts_with("/__admin") {
+        return Ok(());
+    }
+    let Some(origin) = request.headers().get(ORIGIN) else {
+        return Ok(());
+    };
+    // The server's own origin is where the request was sent: the Host
+    // header (the URI's authority in HTTP/2).
+    let host = request
+        .headers()
+        .get(HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        });
+    let own = origin
+        .to_str()
+        .ok()
+        .zip(host)
+        .is_some_and(|(origin, host)| is_own_origin(origin, host));
+    if own {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "The /__admin controls do not answer web pages of other origins: \
+             this request's Origin is not this server's own",
+        ))
+    }
+}
+
+/// Whether `origin` (`scheme://host[:port]`) is `http://<host>`, the same
+/// host and port, the host in any case; the loopback names `localhost`,
+/// `127.0.0.1` and `[::1]` count as one.
+fn is_own_origin(origin: &str, host: &str) -> bool {
+    const SCHEME: &str = "http://";
+    let authority = origin
+        .get(..SCHEME.len())
+        .filter(|scheme| scheme.eq_ignore_ascii_case(SCHEME))
+        .and_then(|_| origin.get(SCHEME.len()..));
+    let (Some(origin), Some(own)) = (authority.and_then(split_host_port), split_host_port(host))
+    else {
+        return false;
+    };
+    let loopback = |name: &str| {
+        name.eq_ignore_ascii_case("localhost") || name == "127.0.0.1" || name == "[::1]"
+    };
+    origin.1 == own.1
+        && (origin.0.eq_ignore_ascii_case(own.0) || (loopback(origin.0) && loopback(own.0)))
+}
+
+/// `host[:port]` (an IPv6 host in brackets) as host and port, the port 80
+/// when absent; `None` for anything else (a path, user info, a bad port).
+fn split_host_port(authority: &str) -> Option<(&str, u16)> {
+    let (host, port) = match authority.rfind(':') {
+        Some(colon) if !authority[colon..].contains(']') => {
+            (&authority[..colon], Some(&authority[colon + 1..]))
+        }
+        _ => (authority, None),
+    };
+    let port = match port {
+        None => 80,
+        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            digits.parse().ok()?
+        }
+        Some(_) => return None,
+    };
+    let valid = match host
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        Some(ipv6) => ipv6
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.')),
+        None => host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')),
+    };
+    (valid && !host.is_empty()).then_some((host, port))
 }
 
 /// `--admin-token`: every `/__admin` route but the health probe wants
@@ -334,6 +426,42 @@ mod tests {
                 .lines()
                 .map(|line| serde_json::from_str(line).unwrap())
                 .collect()
+        }
+    }
+
+    #[test]
+    fn own_origins_are_the_host_and_its_loopback_spellings() {
+        use super::is_own_origin;
+        for (origin, host) in [
+            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+            ("http://localhost:8080", "127.0.0.1:8080"),
+            ("http://[::1]:8080", "localhost:8080"),
+            ("http://127.0.0.1:8080", "[::1]:8080"),
+            ("HTTP://LocalHost:8080", "localhost:8080"),
+            ("http://devbox.lan:9000", "DevBox.lan:9000"),
+            ("http://localhost", "localhost:80"),
+            ("http://[::1]", "[::1]"),
+        ] {
+            assert!(is_own_origin(origin, host), "{origin} for {host}");
+        }
+        for (origin, host) in [
+            ("http://evil.example", "127.0.0.1:8080"),
+            ("http://evil.example:8080", "127.0.0.1:8080"),
+            ("http://localhost:8081", "localhost:8080"),
+            ("http://localhost", "localhost:8080"),
+            ("https://localhost:8080", "localhost:8080"),
+            ("http://devbox.lan:8080", "localhost:8080"),
+            ("http://localhost:8080", "devbox.lan:8080"),
+            ("null", "localhost:8080"),
+            ("", "localhost:8080"),
+            ("http://localhost:8080/", "localhost:8080"),
+            ("http://user@localhost:8080", "localhost:8080"),
+            ("http://localhost:", "localhost:80"),
+            ("http://localhost:99999", "localhost:99999"),
+            ("http://[::1", "[::1"),
+            ("http://é:8080", "é:8080"),
+        ] {
+            assert!(!is_own_origin(origin, host), "{origin} for {host}");
         }
     }
 

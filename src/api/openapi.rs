@@ -106,9 +106,10 @@ impl Modify for Envelope {
                 ))),
             );
         for (path, item) in openapi.paths.paths.iter_mut() {
+            let admin = path.starts_with("/__admin");
             // With `--admin-token`, every control but the health probe
             // wants the token.
-            let guarded = path.starts_with("/__admin") && path != "/__admin/health";
+            let guarded = admin && path != "/__admin/health";
             for operation in operations(item) {
                 if let Some(body) = &mut operation.request_body {
                     for content in body.content.values_mut() {
@@ -125,6 +126,9 @@ impl Modify for Envelope {
                          `--request-timeout`; carries `Retry-After`",
                     ))
                 });
+                if admin {
+                    add_cross_origin_refusal(responses);
+                }
                 if guarded {
                     responses.entry("401".to_owned()).or_insert_with(|| {
                         RefOr::T(error_response(
@@ -141,6 +145,23 @@ impl Modify for Envelope {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Every control refuses a web page of another origin (see
+/// `middleware::same_origin_gate`); where an operation has a 403 of its own,
+/// its description says both.
+fn add_cross_origin_refusal(responses: &mut std::collections::BTreeMap<String, RefOr<Response>>) {
+    const CROSS_ORIGIN: &str = "A request from a web page of another origin (an `Origin` \
+                                header other than the server's own), refused before anything else";
+    match responses.get_mut("403") {
+        Some(RefOr::T(forbidden)) => {
+            forbidden.description = format!("{}; or: {CROSS_ORIGIN}", forbidden.description);
+        }
+        Some(RefOr::Ref(_)) => {}
+        None => {
+            responses.insert("403".to_owned(), RefOr::T(error_response(CROSS_ORIGIN)));
         }
     }
 }

@@ -36,7 +36,7 @@ impl AppState {
     pub fn new(services: Services, config: &Config) -> Self {
         Self {
             services,
-            journal: Arc::new(Journal::new(config.journal_size)),
+            journal: Arc::new(Journal::new(config.journal_size, config.journal_bytes)),
             faults: Arc::new(Faults::default()),
             metrics: Arc::new(Metrics::default()),
             admin_token: config.admin_token.clone().map(Secret::new),

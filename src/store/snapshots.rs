@@ -52,6 +52,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// How many snapshots may exist at once; saving another name past it is
+/// refused (replacing one is not).
+pub const MAX_SNAPSHOTS: usize = 100;
+
 fn path_of(store: &Store, name: &str) -> PathBuf {
     store.snapshot_dir().join(format!("{name}.{EXTENSION}"))
 }
@@ -69,33 +73,86 @@ fn info(path: &Path, name: &str) -> Result<SnapshotInfo, StoreError> {
     })
 }
 
-/// Saves the committed state under `name`, replacing a snapshot of that name.
+/// The names of the snapshots in the folder (none if there is no folder).
+/// Partly written ones (`.<name>.<random>.partial`) are not snapshots.
+fn names(dir: &Path) -> Result<Vec<String>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error.into()),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .filter(|_| path.extension().is_some_and(|ext| ext == EXTENSION));
+        if let Some(name) = name.filter(|name| check_name(name).is_ok()) {
+            names.push(name.to_owned());
+        }
+    }
+    Ok(names)
+}
+
+/// Refuses a new name when [`MAX_SNAPSHOTS`] exist already.
+fn check_room(dir: &Path, name: &str) -> Result<(), StoreError> {
+    let names = names(dir)?;
+    if names.len() >= MAX_SNAPSHOTS && !names.iter().any(|existing| existing == name) {
+        return Err(StoreError::Conflict(format!(
+            "There are already {MAX_SNAPSHOTS} snapshots, the most there may be: delete one \
+             (DELETE /__admin/snapshots/{{name}}) or save under an existing name to replace it"
+        )));
+    }
+    Ok(())
+}
+
+/// Saves the committed state under `name`, replacing a snapshot of that
+/// name.
+///
+/// Each save copies into a file of its own (`.<name>.<random>.partial`,
+/// which no listing shows) and renames it into place once complete: a
+/// failed save leaves the previous snapshot of that name as it was, and of
+/// two saves of one name at once the last to finish wins, both succeeding.
+/// Every step runs on a task of its own (see
+/// `Store::write_outside_transaction`): a request cancelled half-way must
+/// not leave the writer attached or inside a transaction, nor a save
+/// half-done.
 pub async fn save(store: &Store, name: &str) -> Result<SnapshotInfo, StoreError> {
-    std::fs::create_dir_all(store.snapshot_dir())?;
-    let path = path_of(store, name);
-    // Written beside the old one, then renamed, so a failed save never
-    // destroys the previous snapshot of that name.
-    let partial = path.with_extension("partial");
-    let _ = std::fs::remove_file(&partial);
-    let (writer, attached) = (store.writer().clone(), partial.clone());
-    // On a task of its own (see `Store::write_outside_transaction`): a
-    // request cancelled half-way must not leave the writer attached or
-    // inside a transaction.
-    let copied = store
+    let dir = store.snapshot_dir().to_owned();
+    // Refused early, before any copying; checked again before the rename.
+    check_room(&dir, name)?;
+    let (writer, name) = (store.writer().clone(), name.to_owned());
+    store
         .write_outside_transaction(async move {
+            std::fs::create_dir_all(&dir)?;
+            // Removed when dropped, unless renamed into place.
+            let partial = tempfile::Builder::new()
+                .prefix(&format!(".{name}."))
+                .suffix(".partial")
+                .tempfile_in(&dir)?
+                // Closed at once: SQLite opens the file itself, and a
+                // second handle closed while SQLite holds the file would
+                // drop SQLite's locks on it.
+                .into_temp_path();
             let mut conn = writer.acquire().await?;
-            attach(&mut conn, &attached).await?;
+            attach(&mut conn, &partial.to_string_lossy()).await?;
             let copied = immediate(&mut conn, copy_into_attached).await;
             detach(&mut conn).await?;
-            copied
+            copied?;
+            // Still holding the one writer connection, so that two saves of
+            // new names cannot both pass the check and then both rename.
+            check_room(&dir, &name)?;
+            // Described before the rename: once in place, a concurrent
+            // delete may remove it at any moment.
+            let saved = info(&partial, &name)?;
+            partial
+                .persist(dir.join(format!("{name}.{EXTENSION}")))
+                .map_err(|error| error.error)?;
+            drop(conn);
+            Ok(saved)
         })
-        .await;
-    if let Err(error) = copied {
-        let _ = std::fs::remove_file(&partial);
-        return Err(error);
-    }
-    std::fs::rename(&partial, &path)?;
-    info(&path, name)
+        .await
 }
 
 /// Runs `work` inside `BEGIN IMMEDIATE … COMMIT`, rolling back on an error.
@@ -114,13 +171,34 @@ async fn immediate(
     result
 }
 
-async fn attach(conn: &mut sqlx::SqliteConnection, path: &Path) -> Result<(), StoreError> {
+/// Attaches `file` (a path, or a `file:` URI) as `snapshot`.
+async fn attach(conn: &mut sqlx::SqliteConnection, file: &str) -> Result<(), StoreError> {
     sqlx::query("ATTACH DATABASE ? AS snapshot")
-        .bind(path.to_string_lossy().into_owned())
+        .bind(file)
         .execute(conn)
         .await?;
     Ok(())
 }
+
+/// A `file:` URI (sqlx allows them) that opens `path` read-only: unlike a
+/// plain path, it never creates the file, so a snapshot deleted meanwhile
+/// is an error (`SQLITE_CANTOPEN`) rather than a new, empty database left
+/// under its name.
+fn read_only_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for byte in path.to_string_lossy().bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'/' | b'.' | b'_' | b'-' | b'~') {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri.push_str("?mode=ro");
+    uri
+}
+
+/// SQLite's result code for a file it cannot open.
+const SQLITE_CANTOPEN: &str = "14";
 
 /// Always run after `attach`, whatever happened, so the connection goes
 /// back to the pool clean.
@@ -152,22 +230,44 @@ fn copy_into_attached(
 }
 
 /// Replaces the whole state with the snapshot's. `None`: no such snapshot.
+///
+/// The file is opened once, read-only: a save renaming a new file under
+/// the name, or a delete removing it, after that leaves this restore
+/// reading the file it opened; before, the restore reads the new file, or
+/// finds none.
 pub async fn restore(store: &Store, name: &str) -> Result<Option<SnapshotInfo>, StoreError> {
     let path = path_of(store, name);
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let (writer, attached) = (store.writer().clone(), path.clone());
-    store
+    // Described before it is opened, so that a delete meanwhile cannot
+    // fail the answer; if a save replaces it in between, the answer may
+    // describe the older file.
+    let found = match info(&path, name) {
+        Ok(found) => found,
+        Err(StoreError::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(error) => return Err(error),
+    };
+    let (writer, uri) = (store.writer().clone(), read_only_uri(&path));
+    let restored = store
         .write_outside_transaction(async move {
             let mut conn = writer.acquire().await?;
-            attach(&mut conn, &attached).await?;
+            match attach(&mut conn, &uri).await {
+                Err(StoreError::Database(error))
+                    if error
+                        .as_database_error()
+                        .and_then(|db| db.code())
+                        .is_some_and(|code| code == SQLITE_CANTOPEN) =>
+                {
+                    return Ok(false)
+                }
+                attached => attached?,
+            }
             let copied = copy_from_attached(&mut conn).await;
             detach(&mut conn).await?;
-            copied
+            copied.map(|()| true)
         })
         .await?;
-    info(&path, name).map(Some)
+    Ok(restored.then_some(found))
 }
 
 async fn copy_from_attached(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
@@ -223,20 +323,13 @@ fn replace_from_attached(
 
 /// Every snapshot, by name.
 pub fn list(store: &Store) -> Result<Vec<SnapshotInfo>, StoreError> {
-    let entries = match std::fs::read_dir(store.snapshot_dir()) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error.into()),
-    };
     let mut snapshots = Vec::new();
-    for entry in entries {
-        let path = entry?.path();
-        let name = path
-            .file_stem()
-            .and_then(|stem| stem.to_str())
-            .filter(|_| path.extension().is_some_and(|ext| ext == EXTENSION));
-        if let Some(name) = name.filter(|name| check_name(name).is_ok()) {
-            snapshots.push(info(&path, name)?);
+    for name in names(store.snapshot_dir())? {
+        match info(&path_of(store, &name), &name) {
+            Ok(snapshot) => snapshots.push(snapshot),
+            // Deleted since the folder was read.
+            Err(StoreError::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error),
         }
     }
     snapshots.sort_by(|a, b| a.name.cmp(&b.name));
@@ -249,5 +342,49 @@ pub fn delete(store: &Store, name: &str) -> Result<bool, StoreError> {
         Ok(()) => Ok(true),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(error) => Err(error.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Database;
+
+    #[test]
+    fn read_only_uris_escape_what_a_uri_would_read() {
+        assert_eq!(
+            read_only_uri(Path::new("/tmp/a b/x?y#z%.sqlite")),
+            "file:/tmp/a%20b/x%3Fy%23z%25.sqlite?mode=ro"
+        );
+        assert_eq!(
+            read_only_uri(Path::new("local.db.snapshots/s-1_2.sqlite")),
+            "file:local.db.snapshots/s-1_2.sqlite?mode=ro"
+        );
+    }
+
+    /// What a restore meets when a delete wins the race: an error it turns
+    /// into a 404, and no file made under the name.
+    #[tokio::test]
+    async fn attaching_a_missing_file_read_only_fails_and_creates_nothing() {
+        let store = Store::open(&Database::Memory).await.expect("opens");
+        let dir = tempfile::tempdir().expect("a folder");
+        let missing = dir.path().join("odd name?.sqlite");
+        let mut conn = store.writer().acquire().await.expect("the writer");
+        let error = attach(&mut conn, &read_only_uri(&missing))
+            .await
+            .expect_err("missing");
+        let StoreError::Database(error) = error else {
+            panic!("{error}");
+        };
+        let code = error.as_database_error().and_then(|db| db.code());
+        assert_eq!(code.as_deref(), Some(SQLITE_CANTOPEN));
+        assert!(!missing.exists());
+
+        // The same file, once there, attaches read-only.
+        std::fs::write(&missing, b"").expect("written");
+        attach(&mut conn, &read_only_uri(&missing))
+            .await
+            .expect("attaches");
+        detach(&mut conn).await.expect("detaches");
     }
 }

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 
 use crate::api::extract::{parse_id, JsonBody};
-use crate::api::faults::{FaultRule, NewFaultRule};
+use crate::api::faults::{AddError, FaultRule, NewFaultRule};
 use crate::api::middleware::ErrorBody;
 use crate::api::openapi::JsonBodyErrors;
 use crate::api::state::AppState;
@@ -18,13 +18,14 @@ use crate::error::ApiError;
     operation_id = "adminAddFault",
     tag = "admin",
     summary = "Add a fault rule",
-    description = "Matching requests to the emulated API wait `delayMs`, then answer `status` in the error shape (message `Injected fault`), or proceed normally when no status is given. Applied before authentication; the first matching rule decides.",
+    description = "Matching requests to the emulated API wait `delayMs`, then answer `status` in the error shape (message `Injected fault`), or proceed normally when no status is given. Applied before authentication; the first matching rule decides. At most 1000 rules exist at once.",
     request_body(content = NewFaultRule, content_type = "application/json"),
     responses(
         (status = 200, description = "The stored rule", body = FaultRule, links(
             ("DeleteFault" = (operation_id = "adminDeleteFault", parameters(("id" = "$response.body#/id")))),
         )),
         (status = 400, description = "A rule that is not valid; the message names the field", body = ErrorBody),
+        (status = 409, description = "There are already 1000 rules, the most there may be: remove one (`DELETE /__admin/faults/{id}`) or all (`DELETE /__admin/faults`) first", body = ErrorBody),
         JsonBodyErrors,
     ),
 )]
@@ -32,11 +33,18 @@ pub(crate) async fn add(
     State(state): State<AppState>,
     JsonBody(rule): JsonBody<NewFaultRule>,
 ) -> Result<Json<FaultRule>, ApiError> {
-    state
-        .faults
-        .add(rule)
-        .map(Json)
-        .map_err(ApiError::BadRequest)
+    let rule = state.faults.add(rule).map_err(|error| match error {
+        AddError::Invalid(message) => ApiError::BadRequest(message),
+        full @ AddError::Full => ApiError::Conflict(full.to_string()),
+    })?;
+    if state.faults.needs_compiling() {
+        // Tens of milliseconds for a thousand rules: not on an async worker.
+        // Awaited, so that a script adding rules cannot start builds faster
+        // than they finish; the rule is in force either way.
+        let faults = state.faults.clone();
+        let _ = tokio::task::spawn_blocking(move || faults.compile()).await;
+    }
+    Ok(Json(rule))
 }
 
 /// `GET /__admin/faults`

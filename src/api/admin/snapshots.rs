@@ -26,7 +26,7 @@ fn no_snapshot(name: &str) -> ApiError {
     operation_id = "adminSaveSnapshot",
     tag = "admin",
     summary = "Save the whole state",
-    description = "Replaces a snapshot of the same name.",
+    description = "Replaces a snapshot of the same name. At most 100 snapshots exist at once. Two saves of one name at once both succeed; the last to finish is kept.",
     params(("name" = String, Path, description = "1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
     responses(
         (status = 200, description = "The saved snapshot", body = SnapshotInfo, links(
@@ -34,6 +34,7 @@ fn no_snapshot(name: &str) -> ApiError {
             ("DeleteSnapshot" = (operation_id = "adminDeleteSnapshot", parameters(("name" = "$response.body#/name")))),
         )),
         (status = 400, description = "A name that is not allowed", body = ErrorBody),
+        (status = 409, description = "A new name when there are already 100 snapshots, the most there may be: delete one first, or replace one by saving under its name", body = ErrorBody),
     ),
 )]
 pub(crate) async fn save(
