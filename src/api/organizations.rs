@@ -171,7 +171,11 @@ async fn list_users(
     description = "As `POST /accounts/{id}/users` for the default account: answers 200 with the new user and its secret.",
     request_body(content = CreateUserBody, description = "The new user", content_type = "application/json"),
     responses(
-        (status = 200, description = "The new user, with its `secret`", body = UserJson),
+        (status = 200, description = "The new user, with its `secret`", body = UserJson, links(
+            ("GetUser" = (operation_id = "getOrganizationUser", parameters(("user" = "$response.body#/id")))),
+            ("UpdateUser" = (operation_id = "updateOrganizationUser", parameters(("user" = "$response.body#/id")))),
+            ("DeleteUser" = (operation_id = "deleteOrganizationUser", parameters(("user" = "$response.body#/id")))),
+        )),
         (status = 400, description = "A body that is not a JSON object, a missing or blank required field, a bad email or an unknown role key", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The caller may not manage the default account's users, or may not grant one of the roles", body = ErrorBody),
@@ -345,7 +349,11 @@ async fn list_accounts(
     params(("id" = i64, Path, description = "The caller's organization id", minimum = 1)),
     request_body(content = CreateAccountBody, description = "The new account", content_type = "application/json"),
     responses(
-        (status = 200, description = "The new account", body = AccountJson),
+        (status = 200, description = "The new account", body = AccountJson, links(
+            ("GetAccount" = (operation_id = "getOrganizationAccount", parameters(("id" = "$request.path.id"), ("account" = "$response.body#/id")))),
+            ("ListAccountUsers" = (operation_id = "listAccountUsers", parameters(("id" = "$response.body#/id")))),
+            ("ListAccountRoles" = (operation_id = "listAccountRoles", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 400, description = "An id that is not a number, or a bad body", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "Another organization", body = ErrorBody),

@@ -125,6 +125,7 @@ async fn show(
             ("GetUser" = (operation_id = "getAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
             ("UpdateUser" = (operation_id = "updateAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
             ("DeleteUser" = (operation_id = "deleteAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
+            ("ReplaceUser" = (operation_id = "replaceAccountUser", parameters(("id" = "$request.path.id"), ("user" = "$response.body#/id")))),
             ("GetUserInOrganization" = (operation_id = "getUser", parameters(("user" = "$response.body#/id")))),
             ("UpdateUserInOrganization" = (operation_id = "updateUser", parameters(("user" = "$response.body#/id")))),
             ("DeleteUserInOrganization" = (operation_id = "deleteUser", parameters(("user" = "$response.body#/id")))),
