@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::extract::{parse_id, JsonBody};
 use super::middleware::ErrorBody;
-use super::openapi::{JsonBodyErrors, OrgAdminsOnly};
+use super::openapi::{AccountPage, JsonBodyErrors, OrgAdminsOnly};
 use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{AccountJson, CreateAccountBody, PatchAccountBody};
@@ -34,11 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     description = "Org-admins only; anyone else gets 401, as on the real service. The default account first, then by id; paged as the user lists, and `where` is over the account fields.",
     params(ListParams),
     responses(
-        (status = 200, description = "One page of accounts", body = Vec<AccountJson>, headers(
-            ("Elements-Total-Count" = i64, description = "How many accounts match `where` in all pages"),
-            ("Elements-Returned-Count" = i64, description = "How many accounts are in this answer"),
-            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
-        )),
+        AccountPage,
         (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
         OrgAdminsOnly,
     ),

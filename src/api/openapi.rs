@@ -23,6 +23,7 @@ use utoipa::openapi::{Content, RefOr};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::middleware::ErrorBody;
+use super::wire::{AccountJson, UserJson};
 
 /// The name of the security scheme of the emulated API.
 pub const SECURITY_SCHEME: &str = "Authorization";
@@ -86,6 +87,30 @@ pub enum JsonBodyErrors {
     /// The body is not `application/json`
     #[response(status = 415)]
     NotJson(ErrorBody<'static>),
+}
+
+/// One page of users.
+#[derive(IntoResponses)]
+pub enum UserPage {
+    /// One page of users, without secrets
+    #[response(status = 200, headers(
+        ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
+        ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
+        ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
+    ))]
+    Page(Vec<UserJson>),
+}
+
+/// One page of accounts.
+#[derive(IntoResponses)]
+pub enum AccountPage {
+    /// One page of accounts
+    #[response(status = 200, headers(
+        ("Elements-Total-Count" = i64, description = "How many accounts match `where` in all pages"),
+        ("Elements-Returned-Count" = i64, description = "How many accounts are in this answer"),
+        ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
+    ))]
+    Page(Vec<AccountJson>),
 }
 
 /// What every operation shares; see the module documentation.

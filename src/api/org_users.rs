@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::extract::{JsonBody, UserPassword};
 use super::middleware::ErrorBody;
-use super::openapi::{JsonBodyErrors, Unauthenticated};
+use super::openapi::{JsonBodyErrors, Unauthenticated, UserPage};
 use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{user_response, PatchUserBody, RawJson, UserJson};
@@ -35,11 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     description = "An org-admin sees every user of the organization, an admin the users of their own account; ordered by id ascending, paged as `GET /accounts/{id}/users`.",
     params(ListParams),
     responses(
-        (status = 200, description = "One page of users, without secrets", body = Vec<UserJson>, headers(
-            ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
-            ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
-            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
-        )),
+        UserPage,
         (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The caller is not an administrator", body = ErrorBody),

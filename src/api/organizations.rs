@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::extract::{parse_id, JsonBody, UserPassword};
 use super::middleware::ErrorBody;
-use super::openapi::{JsonBodyErrors, OrgAdminsOnly, Unauthenticated};
+use super::openapi::{AccountPage, JsonBodyErrors, OrgAdminsOnly, Unauthenticated, UserPage};
 use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{
@@ -139,11 +139,7 @@ async fn default_account(services: &Services, caller: &Caller) -> Result<Within,
     description = "As `GET /accounts/{id}/users` for the default account: for an org-admin, or an admin of the default account.",
     params(ListParams),
     responses(
-        (status = 200, description = "One page of users, without secrets", body = Vec<UserJson>, headers(
-            ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
-            ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
-            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
-        )),
+        UserPage,
         (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The caller may not manage the default account's users", body = ErrorBody),
@@ -311,11 +307,7 @@ async fn own_organization(state: &AppState, caller: &Caller, id: &str) -> Result
     description = "As `GET /accounts`, for the caller's own organization (org-admins only).",
     params(("id" = i64, Path, description = "The caller's organization id", minimum = 1), ListParams),
     responses(
-        (status = 200, description = "One page of accounts", body = Vec<AccountJson>, headers(
-            ("Elements-Total-Count" = i64, description = "How many accounts match `where` in all pages"),
-            ("Elements-Returned-Count" = i64, description = "How many accounts are in this answer"),
-            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
-        )),
+        AccountPage,
         (status = 400, description = "An id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "Another organization", body = ErrorBody),

@@ -9,7 +9,7 @@ use utoipa_axum::routes;
 
 use super::extract::{parse_id, JsonBody, UserPassword};
 use super::middleware::ErrorBody;
-use super::openapi::{JsonBodyErrors, Unauthenticated};
+use super::openapi::{JsonBodyErrors, Unauthenticated, UserPage};
 use super::paging::{self, ListParams, VisibilityParams};
 use super::state::AppState;
 use super::wire::{user_response, CreateUserBody, PatchUserBody, RawJson, UserJson};
@@ -40,11 +40,7 @@ fn account(id: &str) -> Result<Within, ApiError> {
         ListParams,
     ),
     responses(
-        (status = 200, description = "One page of users, without secrets", body = Vec<UserJson>, headers(
-            ("Elements-Total-Count" = i64, description = "How many users match `where` in all pages"),
-            ("Elements-Returned-Count" = i64, description = "How many users are in this answer"),
-            ("Elements-Next-Page-Token" = String, description = "Present only when more results follow: pass it as `nextPage` (with the same `where`)"),
-        )),
+        UserPage,
         (status = 400, description = "An account id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The account belongs to another organization, or the caller may not manage its users", body = ErrorBody),
