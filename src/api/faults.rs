@@ -543,7 +543,7 @@ mod tests {
         let patterns = ["/users/*", "/**", "/users/1", "/accounts/*/users"];
         let add = |n: usize| {
             let new = NewFaultRule {
-                method: (n % 3 == 0).then(|| "POST".to_owned()),
+                method: n.is_multiple_of(3).then(|| "POST".to_owned()),
                 ..rule(patterns[n % 4], Some(statuses[n % 4]), Some(2))
             };
             faults.add(new).expect("valid");

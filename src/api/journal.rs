@@ -216,7 +216,7 @@ mod tests {
         JournalEntry {
             request_id: n.to_string(),
             time: String::new(),
-            method: if n % 2 == 0 { "GET" } else { "POST" }.to_owned(),
+            method: if n.is_multiple_of(2) { "GET" } else { "POST" }.to_owned(),
             path: format!("/elements/api-v2/accounts/{n}/users"),
             query: None,
             status: 200 + n % 3,
