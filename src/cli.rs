@@ -42,7 +42,7 @@ pub struct HealthcheckArgs {
 
     /// Where the server listens, from the variable the server reads;
     /// 0.0.0.0 and [::] are checked on loopback
-    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN)]
+    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN, value_parser = crate::config::parse_listen)]
     pub listen: SocketAddr,
 }
 

@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, ValueEnum};
 
 use crate::store::Database;
 
@@ -18,7 +19,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[derive(Clone, Args)]
 pub struct Config {
     /// Address to serve on.
-    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN)]
+    #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN, value_parser = parse_listen)]
     pub listen: SocketAddr,
 
     /// SQLite file to keep the state in, or `:memory:` for none.
@@ -100,7 +101,18 @@ pub struct Config {
     pub password_attempts: u32,
 
     /// Cheap Argon2id parameters, for test suites that create thousands of users.
-    #[arg(long, env = "LOCALELEMENTS_FAST_PASSWORD_HASHING")]
+    /// On the command line a bare flag is `true`; a value, or the
+    /// environment variable, may be `true/false/1/0/yes/no/on/off`.
+    #[arg(
+        long,
+        env = "LOCALELEMENTS_FAST_PASSWORD_HASHING",
+        value_parser = BoolishValueParser::new(),
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = false,
+        default_missing_value = "true"
+    )]
     pub fast_password_hashing: bool,
 
     /// Log lines as human-readable text or as one JSON object per line.
@@ -162,4 +174,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .map_err(|error| format!("{error}"));
     }
     humantime::parse_duration(text).map_err(|error| error.to_string())
+}
+
+/// An address to listen on: `host:port`, where the host may be a name
+/// (`localhost:8080`) as well as an IP address. A name is resolved once,
+/// at start, preferring an IPv4 address.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let addresses: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|error| format!("not a host:port that resolves ({error})"))?
+        .collect();
+    addresses
+        .iter()
+        .find(|address| address.is_ipv4())
+        .or(addresses.first())
+        .copied()
+        .ok_or_else(|| "the host resolves to no address".to_owned())
 }

@@ -42,6 +42,22 @@ pub struct JournalFilter {
     pub limit: Option<usize>,
 }
 
+impl JournalFilter {
+    fn matches(&self, entry: &JournalEntry) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|method| entry.method.eq_ignore_ascii_case(method))
+            && self.status.is_none_or(|status| entry.status == status)
+            && self.path_prefix.as_deref().is_none_or(|prefix| {
+                entry.path.starts_with(prefix)
+                    || entry
+                        .path
+                        .strip_prefix(super::BASE_PATH)
+                        .is_some_and(|path| path.starts_with(prefix))
+            })
+    }
+}
+
 /// What a truncated field ends with.
 pub const TRUNCATED: &str = "[truncated]";
 
@@ -160,23 +176,21 @@ impl Journal {
         entries
             .list
             .iter()
-            .filter(|entry| {
-                filter
-                    .method
-                    .as_deref()
-                    .is_none_or(|method| entry.method.eq_ignore_ascii_case(method))
-                    && filter.status.is_none_or(|status| entry.status == status)
-                    && filter.path_prefix.as_deref().is_none_or(|prefix| {
-                        entry.path.starts_with(prefix)
-                            || entry
-                                .path
-                                .strip_prefix(super::BASE_PATH)
-                                .is_some_and(|path| path.starts_with(prefix))
-                    })
-            })
+            .filter(|entry| filter.matches(entry))
             .take(filter.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect()
+    }
+
+    /// How many entries `list` would answer, without copying them.
+    pub fn count(&self, filter: &JournalFilter) -> usize {
+        let entries = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .list
+            .iter()
+            .filter(|entry| filter.matches(entry))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .count()
     }
 
     pub fn clear(&self) {

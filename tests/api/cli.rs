@@ -219,3 +219,74 @@ async fn an_unknown_log_format_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     assert!(text(&output.stderr).contains("--log-format"), "{output:?}");
 }
+
+/// `LOCALELEMENTS_FAST_PASSWORD_HASHING` takes `true/false/1/0/yes/no/on/off`
+/// (any case), as environment booleans usually do; anything else is a
+/// usage error.
+#[tokio::test]
+async fn environment_booleans_are_tolerant() {
+    for value in ["1", "yes", "on", "TRUE"] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_localelements"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--database", ":memory:"])
+            .env_remove("RUST_LOG");
+        for (key, _) in std::env::vars() {
+            if key.starts_with("LOCALELEMENTS_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env("LOCALELEMENTS_FAST_PASSWORD_HASHING", value)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(line.contains("--fast-password-hashing"), "{value}: {line}");
+    }
+    for value in ["0", "off", "no", "false"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut running = crate::common::process::Running::start(
+            dir.path(),
+            &["--database", ":memory:"],
+            &[("LOCALELEMENTS_FAST_PASSWORD_HASHING", value)],
+        );
+        running.signal("TERM");
+    }
+    let output = run(
+        &["--listen", "127.0.0.1:0"],
+        &[("LOCALELEMENTS_FAST_PASSWORD_HASHING", "maybe")],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("fast-password-hashing"),
+        "{output:?}"
+    );
+}
+
+/// `--listen` takes a host name as well as an address (`localhost:8080`),
+/// preferring its IPv4 address; a name that does not resolve is a usage
+/// error naming the flag.
+#[tokio::test]
+async fn listen_takes_host_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = crate::common::process::Running::start(
+        dir.path(),
+        &["--listen", "localhost:0", "--database", ":memory:"],
+        &[],
+    );
+    assert!(
+        running.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        running.url
+    );
+    running.signal("TERM");
+    let output = run(&["--listen", "nosuchhost.invalid:80"], &[]).await;
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(text(&output.stderr).contains("--listen"), "{output:?}");
+}

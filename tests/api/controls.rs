@@ -699,3 +699,41 @@ async fn metrics_count_requests_by_route_and_status_in_prometheus_text() {
     );
     assert!(reply.text.trim_end().ends_with("# EOF"));
 }
+
+/// `GET /__admin/requests/count` answers how many entries match, with the
+/// journal's filters, so a test can check "called twice" as WireMock users
+/// do.
+#[tokio::test]
+async fn the_journal_counts_matching_requests() {
+    let server = TestServer::start().await;
+    let account = server.default_account().await;
+    server.create_user(account, "one@count.test", &[]).await;
+    server.create_user(account, "two@count.test", &[]).await;
+    let users = format!("/accounts/{account}/users");
+    server.get(&users, &server.admin_auth()).await;
+    for (query, expected) in [
+        (format!("method=POST&path={users}"), 2),
+        (format!("method=post&path=/elements/api-v2{users}"), 2),
+        ("method=GET&status=200".to_owned(), 2),
+        ("status=404".to_owned(), 0),
+        (format!("path={users}&limit=1"), 1),
+    ] {
+        let reply = admin(
+            &server,
+            Method::GET,
+            &format!("/__admin/requests/count?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.text);
+        assert_eq!(reply.json(), json!({ "count": expected }), "{query}");
+    }
+    let bad = admin(
+        &server,
+        Method::GET,
+        "/__admin/requests/count?status=9",
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}

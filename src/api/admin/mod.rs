@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tenants::remove))
         .routes(routes!(tenants::reset))
         .routes(routes!(requests::list, requests::clear))
+        .routes(routes!(requests::count))
         .routes(routes!(faults::list, faults::add, faults::clear))
         .routes(routes!(faults::remove))
         .routes(routes!(clock::show, clock::fix, clock::release))
