@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(ListParams),
     responses(
         AccountPage,
-        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         OrgAdminsOnly,
     ),
     security(("Authorization" = [])),
@@ -60,11 +60,11 @@ async fn list(
     operation_id = "getAccount",
     tag = "accounts",
     summary = "Get one account",
-    description = "Org-admins only; anyone else gets 401. A deleted (deactivated) account stays readable.",
-    params(("id" = i64, Path, description = "The account id", minimum = 0)),
+    description = "Org-admins only; anyone else gets 401. An inactive account only with `includeInactive=true` (404 without).",
+    params(("id" = i64, Path, description = "The account id", minimum = 0), VisibilityParams),
     responses(
         (status = 200, description = "The account", body = AccountJson),
-        (status = 400, description = "An account id that is not a number", body = ErrorBody),
+        (status = 400, description = "An account id that is not a number, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "The account belongs to another organization", body = ErrorBody),
         (status = 404, description = "No such account", body = ErrorBody),
@@ -163,19 +163,19 @@ async fn update(
     Ok(Json(account.into()))
 }
 
-/// `DELETE /accounts/{id}`: deactivates the account and its users (their
-/// secrets stop working at once); the account stays readable. 200 with an
-/// empty body; the default account cannot be deleted.
+/// `DELETE /accounts/{id}`: deletes the account and its users (their
+/// secrets stop working at once; the `externalId` and the emails are free
+/// again). 200 with an empty body; the default account cannot be deleted.
 #[utoipa::path(
     delete,
     path = "/accounts/{id}",
     operation_id = "deleteAccount",
     tag = "accounts",
-    summary = "Delete (deactivate) an account",
-    description = "Org-admins only; anyone else gets 401. Deactivates the account and its users, whose secrets stop working at once; the account stays readable.",
+    summary = "Delete an account and its users",
+    description = "Org-admins only; anyone else gets 401. The account and all its users are removed: afterwards they are 404, their secrets stop working at once, and the `externalId` and the emails are free again.",
     params(("id" = i64, Path, description = "The account id", minimum = 0)),
     responses(
-        (status = 200, description = "Deactivated; the body is empty"),
+        (status = 200, description = "Deleted; the body is empty"),
         (status = 400, description = "An account id that is not a number", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "The account belongs to another organization, or is the default account", body = ErrorBody),

@@ -36,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(ListParams),
     responses(
         UserPage,
-        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The caller is not an administrator", body = ErrorBody),
     ),
@@ -68,10 +68,11 @@ async fn list(
     params(
         ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
         ("Elements-User-Password" = Option<String>, Header, nullable = false, description = "That user's password: when correct the answer includes `secret`; when wrong the answer is 401"),
+        VisibilityParams,
     ),
     responses(
         (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
-        (status = 400, description = "A path segment that is not valid UTF-8", body = ErrorBody),
+        (status = 400, description = "A path segment that is not valid UTF-8, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
         (status = 429, description = "Too many wrong `Elements-User-Password` values for this user in the last minute; `Retry-After` says when to try again", body = ErrorBody),
         (status = 403, description = "The user belongs to another organization, or the caller may not see them", body = ErrorBody),

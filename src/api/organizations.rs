@@ -140,7 +140,7 @@ async fn default_account(services: &Services, caller: &Caller) -> Result<Within,
     params(ListParams),
     responses(
         UserPage,
-        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 400, description = "A bad `offset`, `pageSize`, `nextPage` or `where`, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The caller may not manage the default account's users", body = ErrorBody),
         (status = 404, description = "The default account has no users at all (`No users found`)", body = ErrorBody),
@@ -201,9 +201,11 @@ async fn create_user(
     params(
         ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
         ("Elements-User-Password" = Option<String>, Header, nullable = false, description = "That user's password: when correct the answer includes `secret`; when wrong the answer is 401"),
+        VisibilityParams,
     ),
     responses(
         (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
+        (status = 400, description = "An `includeInactive` that is not `true` or `false`", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
         (status = 403, description = "The caller may see only their own record", body = ErrorBody),
         (status = 404, description = "No such user in the default account", body = ErrorBody),
@@ -308,7 +310,7 @@ async fn own_organization(state: &AppState, caller: &Caller, id: &str) -> Result
     params(("id" = i64, Path, description = "The caller's organization id", minimum = 1), ListParams),
     responses(
         AccountPage,
-        (status = 400, description = "An id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 400, description = "An id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "Another organization", body = ErrorBody),
         (status = 404, description = "No such organization", body = ErrorBody),
@@ -380,10 +382,11 @@ async fn create_account(
     params(
         ("id" = i64, Path, description = "The caller's organization id", minimum = 1),
         ("account" = i64, Path, description = "The account id", minimum = 1),
+        VisibilityParams,
     ),
     responses(
         (status = 200, description = "The account", body = AccountJson),
-        (status = 400, description = "An id that is not a number", body = ErrorBody),
+        (status = 400, description = "An id that is not a number, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         OrgAdminsOnly,
         (status = 403, description = "Another organization, or an account of another organization", body = ErrorBody),
         (status = 404, description = "No such organization or account", body = ErrorBody),

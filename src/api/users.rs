@@ -41,7 +41,7 @@ fn account(id: &str) -> Result<Within, ApiError> {
     ),
     responses(
         UserPage,
-        (status = 400, description = "An account id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`", body = ErrorBody),
+        (status = 400, description = "An account id that is not a number, a bad `offset`, `pageSize`, `nextPage` or `where`, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         Unauthenticated,
         (status = 403, description = "The account belongs to another organization, or the caller may not manage its users", body = ErrorBody),
         (status = 404, description = "No such account, or the account has no users at all (`No users found`)", body = ErrorBody),
@@ -76,10 +76,11 @@ async fn list(
         ("id" = i64, Path, description = "The account id", minimum = 0),
         ("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively"),
         ("Elements-User-Password" = Option<String>, Header, nullable = false, description = "That user's password: when correct the answer includes `secret`; when wrong the answer is 401"),
+        VisibilityParams,
     ),
     responses(
         (status = 200, description = "The user; with `secret` only when `Elements-User-Password` was given and correct", body = UserJson),
-        (status = 400, description = "An account id that is not a number", body = ErrorBody),
+        (status = 400, description = "An account id that is not a number, or an `includeInactive` that is not `true` or `false`", body = ErrorBody),
         (status = 401, description = "Missing or invalid credentials, or a wrong `Elements-User-Password`", body = ErrorBody),
         (status = 429, description = "Too many wrong `Elements-User-Password` values for this user in the last minute; `Retry-After` says when to try again", body = ErrorBody),
         (status = 403, description = "The account belongs to another organization, or the caller may see only their own record", body = ErrorBody),
