@@ -53,7 +53,9 @@ pub(super) fn forbidden_account(id: i64) -> ApiError {
     ApiError::forbidden(format!("You may not manage the users of account {id}"))
 }
 
-fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
+/// 401 for anyone but an org-admin: the account routes, and those about
+/// the caller's organization, are theirs alone.
+pub(super) fn require_org_admin(caller: &Caller) -> Result<(), ApiError> {
     if caller.manages_accounts() {
         Ok(())
     } else {

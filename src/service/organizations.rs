@@ -16,6 +16,7 @@ use crate::store::organizations::{
 };
 use crate::store::StoreError;
 
+use super::accounts::require_org_admin;
 use super::fixtures::Prepared;
 use super::Services;
 
@@ -153,13 +154,8 @@ fn no_organization(id: i64) -> ApiError {
 /// The caller's organization, for org-admins only (anyone else gets 401,
 /// as for the account routes).
 pub async fn me(services: &Services, caller: &Caller) -> Result<OrganizationRow, ApiError> {
-    if !caller.manages_accounts() {
-        return Err(ApiError::unauthorized());
-    }
-    let mut tx = services.store.read().await?;
-    let found = organizations::find(&mut tx, caller.organization_id).await?;
-    tx.commit().await?;
-    found.ok_or_else(|| ApiError::internal("the caller's organization is missing"))
+    require_org_admin(caller)?;
+    own(services, caller).await
 }
 
 /// Renames the caller's organization: its name is the only thing a client
@@ -169,42 +165,43 @@ pub async fn rename_me(
     caller: &Caller,
     name: Option<String>,
 ) -> Result<OrganizationRow, ApiError> {
-    if !caller.manages_accounts() {
-        return Err(ApiError::unauthorized());
-    }
+    require_org_admin(caller)?;
     let name = crate::domain::user::required_text("name", name)?;
     let mut tx = services.store.begin_write().await?;
     organizations::rename(&mut tx, caller.organization_id, &name).await?;
-    let found = organizations::find(&mut tx, caller.organization_id).await?;
+    let found = organizations::find(&mut *tx, caller.organization_id).await?;
     tx.commit().await?;
-    found.ok_or_else(|| ApiError::internal("the caller's organization is missing"))
+    found.ok_or_else(missing_own)
 }
 
 /// The organization an `/organizations/{id}/…` path names, for org-admins
 /// only (401 for anyone else): the caller's own, or 403 for another one
 /// that exists, 404 for none.
 pub async fn check_own(services: &Services, caller: &Caller, id: i64) -> Result<(), ApiError> {
-    if !caller.manages_accounts() {
-        return Err(ApiError::unauthorized());
-    }
+    require_org_admin(caller)?;
     if id == caller.organization_id {
         return Ok(());
     }
-    let mut tx = services.store.read().await?;
-    let found = organizations::find(&mut tx, id).await?;
-    tx.commit().await?;
-    Err(match found {
-        Some(_) => ApiError::forbidden(format!("You may not access organization {id}")),
-        None => no_organization(id),
-    })
+    Err(
+        match organizations::find(services.store.reader(), id).await? {
+            Some(_) => ApiError::forbidden(format!("You may not access organization {id}")),
+            None => no_organization(id),
+        },
+    )
 }
 
 /// The id of the caller's organization's default account.
 pub async fn default_account(services: &Services, caller: &Caller) -> Result<i64, ApiError> {
-    let mut tx = services.store.read().await?;
-    let found = organizations::find(&mut tx, caller.organization_id).await?;
-    tx.commit().await?;
-    found
-        .map(|organization| organization.default_account_id)
-        .ok_or_else(|| ApiError::internal("the caller's organization is missing"))
+    Ok(own(services, caller).await?.default_account_id)
+}
+
+/// The caller's own organization (one statement: no transaction needed).
+async fn own(services: &Services, caller: &Caller) -> Result<OrganizationRow, ApiError> {
+    organizations::find(services.store.reader(), caller.organization_id)
+        .await?
+        .ok_or_else(missing_own)
+}
+
+fn missing_own() -> ApiError {
+    ApiError::internal("the caller's organization is missing")
 }

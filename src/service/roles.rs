@@ -9,7 +9,7 @@ use crate::store::roles::RoleRow;
 use crate::store::users::{self, UserRow};
 use crate::store::StoreError;
 
-use super::accounts::account_in;
+use super::accounts::{account_in, require_org_admin};
 use super::users::{
     locate_in_organization, not_grantable, parse_role_keys, require_manages, require_outranks,
 };
@@ -120,7 +120,7 @@ pub async fn list_of_account(
     caller: &Caller,
     account_id: i64,
 ) -> Result<Vec<RoleRow>, ApiError> {
-    require_accounts(caller)?;
+    require_org_admin(caller)?;
     let mut tx = services.store.read().await?;
     let account = account_in(&mut tx, caller, account_id).await?;
     let roles = accounts::roles(&mut tx, account.id).await?;
@@ -142,12 +142,9 @@ pub async fn grant_to_account(
     key: &str,
 ) -> Result<RoleRow, ApiError> {
     let role = parse_role(key)?;
-    require_accounts(caller)?;
+    require_org_admin(caller)?;
     let mut tx = services.store.begin_write().await?;
-    let account = account_in(&mut tx, caller, account_id).await?;
-    if !caller.may_change_grant(role, account.facts()) {
-        return Err(not_grantable(role, &account));
-    }
+    let account = changeable_account(&mut tx, caller, account_id, role).await?;
     if !accounts::add_role(&mut tx, account.id, role).await? {
         return Err(ApiError::conflict(format!(
             "Account {} already has the role '{key}'",
@@ -167,12 +164,9 @@ pub async fn revoke_from_account(
     key: &str,
 ) -> Result<(), ApiError> {
     let role = parse_role(key)?;
-    require_accounts(caller)?;
+    require_org_admin(caller)?;
     let mut tx = services.store.begin_write().await?;
-    let account = account_in(&mut tx, caller, account_id).await?;
-    if !caller.may_change_grant(role, account.facts()) {
-        return Err(not_grantable(role, &account));
-    }
+    let account = changeable_account(&mut tx, caller, account_id, role).await?;
     if !accounts::remove_role(&mut tx, account.id, role).await? {
         return Err(ApiError::not_found(format!(
             "Account {} does not have the role '{key}'",
@@ -183,10 +177,18 @@ pub async fn revoke_from_account(
     Ok(())
 }
 
-fn require_accounts(caller: &Caller) -> Result<(), ApiError> {
-    if caller.manages_accounts() {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized())
+/// The account whose `role` a change names, read inside the change's
+/// transaction: of the caller's organization (404, 403), and a role the
+/// caller may give to a user of it (403).
+async fn changeable_account(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    account_id: i64,
+    role: Role,
+) -> Result<AccountRow, ApiError> {
+    let account = account_in(conn, caller, account_id).await?;
+    if !caller.may_change_grant(role, account.facts()) {
+        return Err(not_grantable(role, &account));
     }
+    Ok(account)
 }

@@ -386,8 +386,8 @@ pub struct OrganizationRow {
     pub default_account_id: i64,
 }
 
-pub async fn find(
-    conn: &mut SqliteConnection,
+pub async fn find<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
     organization_id: i64,
 ) -> Result<Option<OrganizationRow>, StoreError> {
     Ok(sqlx::query_as(
@@ -396,7 +396,7 @@ pub async fn find(
          WHERE o.id = ?",
     )
     .bind(organization_id)
-    .fetch_optional(conn)
+    .fetch_optional(executor)
     .await?)
 }
 
