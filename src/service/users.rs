@@ -281,13 +281,27 @@ pub async fn update(
     // Who and where first, then what: a caller who may not touch the user
     // learns nothing from the body's mistakes.
     let account = locate_outside(services, caller, within, user).await?;
+    apply(services, caller, within, user, &account, patch).await
+}
+
+/// Applies changes to a user whose account (`account`) `locate_outside`
+/// found: checks the changes, hashes a new password, then writes,
+/// checking who and where again inside the write.
+async fn apply(
+    services: &Services,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+    account: &AccountRow,
+    patch: UserPatch,
+) -> Result<Shown, ApiError> {
     let email = patch.email.as_deref().map(Email::parse).transpose()?;
     let first_name = user::non_empty_text("firstName", patch.first_name)?;
     let last_name = user::non_empty_text("lastName", patch.last_name)?;
     patch.address.check()?;
     let password = user::non_empty_text("password", patch.password)?;
     let wanted_roles = match patch.roles.as_deref() {
-        Some(keys) => Some(requested_roles(&account, &parse_role_keys(keys)?)?),
+        Some(keys) => Some(requested_roles(account, &parse_role_keys(keys)?)?),
         None => None,
     };
     // Hash before taking the write lock: Argon2 takes tens of milliseconds.
@@ -349,7 +363,7 @@ pub async fn replace(
     user_text: &str,
     input: NewUserInput,
 ) -> Result<Shown, ApiError> {
-    locate_outside(services, caller, within, user_text).await?;
+    let account = locate_outside(services, caller, within, user_text).await?;
     let first_name = user::required_text("firstName", input.first_name)?;
     let last_name = user::required_text("lastName", input.last_name)?;
     let email = Email::parse(input.email.as_deref().unwrap_or(""))?;
@@ -371,7 +385,7 @@ pub async fn replace(
             street2: Some(address.street2),
         },
     };
-    update(services, caller, within, user_text, patch).await
+    apply(services, caller, within, user_text, &account, patch).await
 }
 
 /// The checks of a change that can be made before its write: the account
@@ -409,7 +423,8 @@ pub async fn delete(
     within: Within,
     user: &str,
 ) -> Result<(), ApiError> {
-    locate_outside(services, caller, within, user).await?;
+    // No work before the write (no hashing), so every check is made once,
+    // inside it.
     let mut tx = services.store.begin_write().await?;
     let (target, account) = locate_managed(&mut tx, caller, within, user).await?;
     require_outranks(caller, &account, &target)?;
