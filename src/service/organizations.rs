@@ -17,7 +17,7 @@ use crate::store::organizations::{
 use crate::store::StoreError;
 
 use super::accounts::require_org_admin;
-use super::fixtures::Prepared;
+use super::fixtures::{self, Progress, SeedReport, Source};
 use super::Services;
 
 /// A new organization and its first org-admin, checked.
@@ -133,18 +133,26 @@ pub async fn reset_server(services: &Services) -> Result<OrganizationIds, ApiErr
     Ok(ids)
 }
 
-/// Adds a prepared fixture's organizations, all or nothing.
-pub async fn seed(
-    services: &Services,
-    prepared: &Prepared,
-) -> Result<super::fixtures::SeedReport, ApiError> {
+/// Adds a fixture's organizations, all or nothing. Its passwords are
+/// hashed as it loads, inside the write transaction: a fixture's users
+/// reach the database only as their hashes are ready.
+pub async fn seed(services: &Services, source: Source) -> Result<SeedReport, ApiError> {
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
-    let report = super::fixtures::insert(&mut tx, prepared, &today)
-        .await
-        .map_err(super::fixtures::into_api_error)?;
+    let loaded = fixtures::load(
+        &mut tx,
+        source,
+        &services.hasher,
+        &today,
+        &mut Progress::silent(),
+        true,
+    )
+    .await
+    .map_err(fixtures::into_api_error)?;
     tx.commit().await?;
-    Ok(report)
+    loaded
+        .report
+        .ok_or_else(|| ApiError::internal("a fixture load without its report"))
 }
 
 fn no_organization(id: i64) -> ApiError {

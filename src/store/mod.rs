@@ -14,6 +14,7 @@
 //! without a deadline, for the next request.
 
 pub mod accounts;
+pub mod bulk;
 pub mod cache;
 pub mod organizations;
 pub mod roles;
