@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod bulk;
 pub mod cache;
+pub mod open_error;
 pub mod organizations;
 pub mod roles;
 pub mod snapshots;
