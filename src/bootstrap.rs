@@ -110,9 +110,15 @@ pub async fn ensure(services: &Services, config: &Config) -> Result<Credentials,
     match fixture {
         Some(source) => {
             let mut progress = fixtures::Progress::on_stderr(source.name());
-            let loaded =
-                fixtures::load(&mut tx, source, &services.hasher, &today, &mut progress, false)
-                    .await?;
+            let loaded = fixtures::load(
+                &mut tx,
+                source,
+                fixtures::Hashes::new(&services.hasher),
+                &today,
+                &mut progress,
+                false,
+            )
+            .await?;
             tx.commit().await?;
             progress.finish(&loaded.summary);
         }

@@ -17,7 +17,7 @@ use crate::store::organizations::{
 use crate::store::StoreError;
 
 use super::accounts::require_org_admin;
-use super::fixtures::{self, Progress, SeedReport, Source};
+use super::fixtures::{self, Hashes, Progress, SeedReport, Source};
 use super::Services;
 
 /// A new organization and its first org-admin, checked.
@@ -134,15 +134,18 @@ pub async fn reset_server(services: &Services) -> Result<OrganizationIds, ApiErr
 }
 
 /// Adds a fixture's organizations, all or nothing. Its passwords are
-/// hashed as it loads, inside the write transaction: a fixture's users
-/// reach the database only as their hashes are ready.
+/// hashed first, before the write transaction (which other writers wait
+/// for) begins.
 pub async fn seed(services: &Services, source: Source) -> Result<SeedReport, ApiError> {
+    let hashes = Hashes::before_loading(&source, &services.hasher)
+        .await
+        .map_err(fixtures::into_api_error)?;
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
     let loaded = fixtures::load(
         &mut tx,
         source,
-        &services.hasher,
+        hashes,
         &today,
         &mut Progress::silent(),
         true,

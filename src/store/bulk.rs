@@ -65,12 +65,16 @@ pub async fn insert_users(
                 .bind(&address.street1)
                 .bind(&address.street2);
         }
-        let rows = query.fetch_all(&mut *conn).await.map_err(|error| {
-            match error.as_database_error() {
-                Some(db) if db.is_unique_violation() => StoreError::Conflict(db.message().to_owned()),
-                _ => StoreError::from(error),
-            }
-        })?;
+        let rows =
+            query
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(|error| match error.as_database_error() {
+                    Some(db) if db.is_unique_violation() => {
+                        StoreError::Conflict(db.message().to_owned())
+                    }
+                    _ => StoreError::from(error),
+                })?;
         // RETURNING promises no order: the (unique) secret says which row.
         let by_digest: HashMap<Vec<u8>, i64> = rows.into_iter().map(|(id, d)| (d, id)).collect();
         for digest in &digests {

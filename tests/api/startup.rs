@@ -155,7 +155,8 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (ExitStatus, String, 
 fn fixture(users: usize, passwords: bool) -> Value {
     let users: Vec<Value> = (0..users)
         .map(|n| {
-            let mut user = json!({"firstName": "F", "lastName": "L", "email": format!("u{n}@fixture.test")});
+            let mut user =
+                json!({"firstName": "F", "lastName": "L", "email": format!("u{n}@fixture.test")});
             if passwords {
                 user["password"] = json!(format!("password-{n}"));
             }
@@ -200,7 +201,14 @@ async fn interrupt_a_slow_load(wrapper: &[&str], signal: &str, target: fn(&Spawn
     let mut spawned = spawn(
         dir.path(),
         wrapper,
-        &["--listen", "127.0.0.1:0", "--database", "slow.db", "--seed", "slow.json"],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "slow.db",
+            "--seed",
+            "slow.json",
+        ],
         &[],
     );
     // Readiness: the load has begun once it says what it loads.
@@ -306,7 +314,13 @@ async fn the_banner_names_the_version_and_the_openapi_and_console_urls() {
     let mut spawned = spawn(
         dir.path(),
         &[],
-        &["--listen", "127.0.0.1:0", "--database", ":memory:", "--fast-password-hashing"],
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            ":memory:",
+            "--fast-password-hashing",
+        ],
         &[],
     );
     let banner = spawned.banner();
@@ -433,8 +447,11 @@ async fn a_database_the_server_may_not_open_is_reported_as_permission_denied() {
     let path = dir.path();
     std::fs::write(path.join("locked.db"), "").unwrap();
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path.join("locked.db"), std::fs::Permissions::from_mode(0o000))
-        .unwrap();
+    std::fs::set_permissions(
+        path.join("locked.db"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
     let as_root = Command::new("id")
         .arg("-u")
@@ -471,15 +488,25 @@ async fn a_bad_environment_value_is_reported_under_the_variables_name() {
     let path = dir.path();
     for (variable, value, flag) in [
         ("LOCALELEMENTS_LISTEN", "nosuchhost.invalid:80", "--listen"),
-        ("LOCALELEMENTS_FAST_PASSWORD_HASHING", "maybe", "--fast-password-hashing"),
+        (
+            "LOCALELEMENTS_FAST_PASSWORD_HASHING",
+            "maybe",
+            "--fast-password-hashing",
+        ),
         ("LOCALELEMENTS_LOG_FORMAT", "xml", "--log-format"),
-        ("LOCALELEMENTS_SHUTDOWN_TIMEOUT", "soon", "--shutdown-timeout"),
+        (
+            "LOCALELEMENTS_SHUTDOWN_TIMEOUT",
+            "soon",
+            "--shutdown-timeout",
+        ),
     ] {
         let (status, _, stderr) = run(path, &[], &[(variable, value)]);
         assert_eq!(status.code(), Some(2), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
         assert!(
-            stderr.starts_with(&format!("error: {variable}={value}: invalid value for {flag}")),
+            stderr.starts_with(&format!(
+                "error: {variable}={value}: invalid value for {flag}"
+            )),
             "{stderr}"
         );
     }
