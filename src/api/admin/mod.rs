@@ -30,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
+        .routes(routes!(openapi::serve_controls))
         .routes((schemas, paths, seed))
         .routes(routes!(tenants::reset_server))
         .routes(routes!(tenants::create))
