@@ -501,6 +501,7 @@ fn camel_case_link_fields(link: &mut serde_json::Map<String, Value>) {
     operation_id = "adminOpenApi",
     tag = "admin",
     summary = "The emulated API's OpenAPI 3.1 document",
+    description = "The OpenAPI 3.1 document of `/elements/api-v2`, its paths relative to the server entry `/elements/api-v2`: a client generated from it works with the base URL the server prints.",
     responses((status = 200, description = "The OpenAPI document of `/elements/api-v2`", body = Object)),
 )]
 pub async fn serve() -> Json<Value> {
@@ -516,6 +517,7 @@ pub async fn serve() -> Json<Value> {
     operation_id = "adminOpenApiControls",
     tag = "admin",
     summary = "This OpenAPI 3.1 document, of the controls",
+    description = "The OpenAPI 3.1 document of `/__admin`, its paths relative to the server entry `/__admin`.",
     responses((status = 200, description = "The OpenAPI document of `/__admin`", body = Object)),
 )]
 pub async fn serve_controls() -> Json<Value> {

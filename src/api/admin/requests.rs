@@ -128,6 +128,7 @@ impl RequestsQuery {
     operation_id = "adminClearRequests",
     tag = "admin",
     summary = "Empty the request journal",
+    description = "Forgets every recorded request.",
     responses((status = 200, description = "Emptied; no body")),
 )]
 pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
