@@ -236,7 +236,9 @@ pub fn parse_cors_origin(text: &str) -> Result<String, String> {
     }
     let uri: axum::http::Uri = text.parse().map_err(|_| EXPECTED.to_owned())?;
     let is_origin = matches!(uri.scheme_str(), Some("http" | "https"))
-        && uri.path_and_query().is_none()
+        // `http::Uri` gives `http://host` the path `/`; an origin has none.
+        && !text.ends_with('/')
+        && uri.path_and_query().is_none_or(|path| path.as_str() == "/")
         && uri
             .authority()
             .is_some_and(|authority| !authority.host().is_empty() && !authority.as_str().contains('@'));

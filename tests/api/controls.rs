@@ -832,7 +832,6 @@ async fn journal_bodies_are_recorded_with_credentials_redacted() {
         tenant.org_secret.as_str(),
         tenant.auth.as_str(),
         auth.as_str(),
-        "Organization ",
     ] {
         assert!(
             !reply.text.contains(forbidden),
