@@ -23,12 +23,17 @@ pub struct JournalEntry {
     pub time: String,
     pub method: String,
     pub path: String,
-    /// The query string, with password- and secret-like values blanked.
+    /// The query string, with credential-like values blanked; `null`
+    /// when there was none.
+    #[schema(required = true)]
     pub query: Option<String>,
+    #[schema(minimum = 100, maximum = 599)]
     pub status: u16,
     pub duration_ms: f64,
     /// The authenticated caller, when there was one.
+    #[schema(required = true)]
     pub organization_id: Option<i64>,
+    #[schema(required = true)]
     pub user_id: Option<i64>,
     /// Only with `--journal-bodies`: the request's JSON body as the handler
     /// read it, every credential-like field `"[redacted]"`; `null` when it

@@ -13,8 +13,8 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
 use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -186,7 +186,9 @@ pub async fn request_envelope(
         let (request_body, response_body) = match request_body {
             None => (None, None),
             Some(BodySlot(slot)) => {
-                let request_body = slot.get().map_or_else(no_body, |bytes| redacted_body(bytes));
+                let request_body = slot
+                    .get()
+                    .map_or_else(no_body, |bytes| redacted_body(bytes));
                 let (kept, response_body) = response_json(response).await;
                 response = kept;
                 (Some(request_body), Some(response_body))
@@ -232,10 +234,8 @@ async fn response_json(response: Response) -> (Response, Box<RawValue>) {
         // with half an answer.
         Err(error) => {
             tracing::error!(%error, "an answer's body could not be read for the journal");
-            let failed = ApiError::Other(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error".into(),
-            );
+            let failed =
+                ApiError::Other(StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into());
             (failed.into_response(), no_body())
         }
     }

@@ -56,7 +56,7 @@ const REQUIRED_HEADERS: [&str; 3] = [
         (name = "roles", description = "A user's roles"),
         (name = "accounts", description = "Accounts, for org-admins only"),
         (name = "organizations", description = "The caller's organization: itself, its default account's users, its accounts"),
-        (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials"),
+        (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials unless the server has `--admin-token`"),
     )
 )]
 pub struct ApiDoc;
@@ -387,7 +387,8 @@ impl Plane {
             .flatten()
             .filter_map(|(path, item)| {
                 let rest = path.strip_prefix(self.prefix)?;
-                rest.starts_with('/').then(|| (rest.to_owned(), item.clone()))
+                rest.starts_with('/')
+                    .then(|| (rest.to_owned(), item.clone()))
             })
             .collect();
         let operations = || {
@@ -404,7 +405,11 @@ impl Plane {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|tag| tag["name"].as_str().is_some_and(|name| used_tags.contains(name)))
+            .filter(|tag| {
+                tag["name"]
+                    .as_str()
+                    .is_some_and(|name| used_tags.contains(name))
+            })
             .cloned()
             .collect();
         let used_schemes: std::collections::BTreeSet<&String> = operations()

@@ -852,7 +852,10 @@ async fn journal_bodies_are_recorded_with_credentials_redacted() {
     assert_eq!(created["responseBody"]["id"], id);
     assert_eq!(created["responseBody"]["secret"], "[redacted]");
     assert_eq!(created["responseBody"]["email"], "j@bodies.test");
-    assert_eq!(patched["requestBody"], json!({"password": "[redacted]", "city": "Bruges"}));
+    assert_eq!(
+        patched["requestBody"],
+        json!({"password": "[redacted]", "city": "Bruges"})
+    );
     assert_eq!(patched["responseBody"]["city"], "Bruges");
     assert_eq!(got["method"], "GET");
     assert_eq!(got["requestBody"], Value::Null);
@@ -860,7 +863,10 @@ async fn journal_bodies_are_recorded_with_credentials_redacted() {
     assert_eq!(refused["status"], 400);
     assert_eq!(refused["responseBody"]["message"], refusal.message());
     assert_eq!(tenant_accounts["organizationId"], tenant.organization_id);
-    assert!(tenant_accounts["responseBody"].is_array(), "{tenant_accounts}");
+    assert!(
+        tenant_accounts["responseBody"].is_array(),
+        "{tenant_accounts}"
+    );
     assert_eq!(unauthenticated["status"], 401);
     assert_eq!(unauthenticated["requestBody"], Value::Null);
     assert!(unauthenticated["responseBody"]["message"].is_string());

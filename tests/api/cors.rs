@@ -115,7 +115,10 @@ async fn preflights_are_answered_without_credentials_and_answers_carry_the_heade
         .finish(server.client.get(&users).header("Origin", APP))
         .await;
     assert_eq!(unauthenticated.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(unauthenticated.header("access-control-allow-origin"), Some(APP));
+    assert_eq!(
+        unauthenticated.header("access-control-allow-origin"),
+        Some(APP)
+    );
 
     // Another origin is not allowed: no Access-Control-Allow-Origin.
     let stranger = preflight(&server, &users, "http://evil.test", "DELETE").await;
@@ -124,7 +127,12 @@ async fn preflights_are_answered_without_credentials_and_answers_carry_the_heade
     // An OPTIONS that is not a preflight is what it was without CORS: not
     // an operation of the API (401 without credentials, then 405).
     let plain = server
-        .finish(server.client.request(Method::OPTIONS, &users).header("Origin", APP))
+        .finish(
+            server
+                .client
+                .request(Method::OPTIONS, &users)
+                .header("Origin", APP),
+        )
         .await;
     assert_eq!(plain.status, StatusCode::UNAUTHORIZED);
     assert!(plain.header("access-control-allow-origin").is_none());
@@ -211,12 +219,18 @@ async fn the_admin_plane_never_answers_other_origins() {
         let url = server.url(path);
         let reply = preflight(&server, &url, APP, "POST").await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
-        assert!(reply.header("access-control-allow-origin").is_none(), "{path}");
+        assert!(
+            reply.header("access-control-allow-origin").is_none(),
+            "{path}"
+        );
         let post = server
             .finish(server.client.post(&url).header("Origin", APP))
             .await;
         assert_eq!(post.status, StatusCode::FORBIDDEN, "{path}");
-        assert!(post.header("access-control-allow-origin").is_none(), "{path}");
+        assert!(
+            post.header("access-control-allow-origin").is_none(),
+            "{path}"
+        );
     }
     // A path outside both planes gets no CORS headers either.
     let favicon = format!("{}/favicon.ico", server.server.url());
@@ -262,7 +276,10 @@ async fn origins_from_the_environment() {
     for (args, env) in [
         (vec!["--cors-origin", "localhost:3000"], vec![]),
         (vec!["--cors-origin", "http://app.test/path"], vec![]),
-        (vec![], vec![("LOCALELEMENTS_CORS_ORIGIN", "http://a.test,ftp://b.test")]),
+        (
+            vec![],
+            vec![("LOCALELEMENTS_CORS_ORIGIN", "http://a.test,ftp://b.test")],
+        ),
     ] {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_localelements"));
         command

@@ -33,7 +33,11 @@ async fn documents(server: &TestServer) -> [(String, Value); 2] {
         ("/__admin/openapi-controls.json", "/__admin"),
     ] {
         let document = fetch(server, path).await;
-        assert_eq!(document["servers"], json!([{ "url": server_url }]), "{path}");
+        assert_eq!(
+            document["servers"],
+            json!([{ "url": server_url }]),
+            "{path}"
+        );
         found.push((format!("{}{server_url}", server.server.url()), document));
     }
     let [api, controls] = <[_; 2]>::try_from(found).unwrap();
