@@ -189,7 +189,7 @@ pub async fn request_envelope(
                 let request_body = slot
                     .get()
                     .map_or_else(no_body, |bytes| redacted_body(bytes));
-                let (kept, response_body) = response_json(response).await;
+                let (kept, response_body) = response_json(response, &id).await;
                 response = kept;
                 (Some(request_body), Some(response_body))
             }
@@ -214,7 +214,7 @@ pub async fn request_envelope(
 /// For `--journal-bodies`: the answer's JSON body, redacted, and the answer
 /// itself, unchanged. Every answer of the emulated API is built in memory,
 /// so reading it whole costs a copy, not a wait.
-async fn response_json(response: Response) -> (Response, Box<RawValue>) {
+async fn response_json(response: Response, id: &str) -> (Response, Box<RawValue>) {
     let is_json = response
         .headers()
         .get(CONTENT_TYPE)
@@ -234,9 +234,15 @@ async fn response_json(response: Response) -> (Response, Box<RawValue>) {
         // with half an answer.
         Err(error) => {
             tracing::error!(%error, "an answer's body could not be read for the journal");
-            let failed =
-                ApiError::Other(StatusCode::INTERNAL_SERVER_ERROR, "Internal error".into());
-            (failed.into_response(), no_body())
+            let body = ErrorBody {
+                request_id: id,
+                message: "Internal error",
+            };
+            let mut failed = (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(id) {
+                failed.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            (failed, no_body())
         }
     }
 }
