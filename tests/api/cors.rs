@@ -298,3 +298,43 @@ async fn origins_from_the_environment() {
         }
     }
 }
+
+/// A preflight takes none of the `--max-in-flight` places: with the only
+/// one held by a slowed request, other requests are shed, preflights are
+/// still answered.
+#[tokio::test]
+async fn preflights_take_no_in_flight_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(&dir);
+    config.max_in_flight = 1;
+    config.cors_origin = vec![APP.to_owned()];
+    let server = TestServer::start_with(dir, config).await;
+    let auth = server.admin_auth();
+    let rule = json!({"method": "GET", "path": "/accounts", "delayMs": 3000, "times": 1});
+    let added = server
+        .send(Method::POST, "/__admin/faults", None, Some(&rule))
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    let slow = server.get("/accounts", &auth);
+    let check = async {
+        // Until the slowed request holds the place, a request may still be
+        // served; once one is shed, the place is taken. (Bounded: the
+        // slowed request gives the place back after three seconds.)
+        let shed = async {
+            loop {
+                let other = server.get("/users", &auth).await;
+                if other.status == StatusCode::SERVICE_UNAVAILABLE {
+                    break;
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(2), shed)
+            .await
+            .expect("the slowed request took the only place");
+        let reply = preflight(&server, &server.url("/users"), APP, "GET").await;
+        assert!(reply.status.is_success(), "{} {}", reply.status, reply.text);
+        assert_eq!(reply.header("access-control-allow-origin"), Some(APP));
+    };
+    let (slow, ()) = tokio::join!(slow, check);
+    assert_eq!(slow.status, StatusCode::OK);
+}
