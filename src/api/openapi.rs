@@ -5,7 +5,8 @@
 //! works with the printed base URL; `GET /__admin/openapi-controls.json`
 //! describes the `/__admin` controls, with the server `/__admin`. (One
 //! document cannot hold both with relative paths: `/organizations` is a
-//! path of each plane.) Each route is declared once, with its
+//! path of each plane; and generated clients take one base URL, whatever
+//! per-path `servers` say.) Each route is declared once, with its
 //! `#[utoipa::path]` annotation, in its module's `OpenApiRouter`
 //! (`utoipa_axum::routes!`); both documents are cut from what those
 //! routers collect, on top of [`ApiDoc`]. `.ci/run` checks the server's
