@@ -12,6 +12,7 @@ mod auth;
 mod ceql_differential;
 mod cli;
 mod controls;
+mod cors;
 mod durability;
 mod embedding;
 mod hang_ups;
