@@ -1,6 +1,6 @@
 // Building the page. Every value from the server goes in as text: `h`
 // turns strings into text nodes and sets attributes one by one, and
-// nothing in the console assigns innerHTML.
+// nothing in the console parses text as HTML.
 
 /**
  * An element: `h('button', {class: 'primary', onclick: fn}, 'Save')`.
