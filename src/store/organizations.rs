@@ -433,18 +433,22 @@ pub struct OrganizationListing {
 /// Every organization, by id.
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<OrganizationListing>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT o.id, o.name, COALESCE(og.kind, 'fixture') AS kind, a.id AS default_account_id, \
-                o.secret AS organization_secret, u.id AS admin_user_id, \
-                u.email AS admin_email, u.secret AS admin_secret \
-         FROM organizations o \
-         JOIN accounts a ON a.organization_id = o.id AND a.is_default = 1 \
-         LEFT JOIN organization_origins og ON og.organization_id = o.id \
-         LEFT JOIN users u ON u.id = ( \
-             SELECT c.id FROM users c \
-             JOIN user_roles r ON r.user_id = c.id AND r.role_key = 'org-admin' \
-             WHERE c.account_id = a.id AND c.active = 1 \
-             ORDER BY (c.id = og.admin_user_id) DESC, c.id LIMIT 1) \
-         ORDER BY o.id",
+        "SELECT l.id, l.name, l.kind, l.default_account_id, l.organization_secret, \
+                u.id AS admin_user_id, u.email AS admin_email, u.secret AS admin_secret \
+         FROM (SELECT o.id, o.name, COALESCE(og.kind, 'fixture') AS kind, \
+                      a.id AS default_account_id, o.secret AS organization_secret, \
+                      COALESCE( \
+                        (SELECT c.id FROM users c \
+                         JOIN user_roles r ON r.user_id = c.id AND r.role_key = 'org-admin' \
+                         WHERE c.id = og.admin_user_id AND c.account_id = a.id AND c.active = 1), \
+                        (SELECT MIN(c.id) FROM users c \
+                         JOIN user_roles r ON r.user_id = c.id AND r.role_key = 'org-admin' \
+                         WHERE c.account_id = a.id AND c.active = 1)) AS admin_id \
+               FROM organizations o \
+               JOIN accounts a ON a.organization_id = o.id AND a.is_default = 1 \
+               LEFT JOIN organization_origins og ON og.organization_id = o.id) l \
+         LEFT JOIN users u ON u.id = l.admin_id \
+         ORDER BY l.id",
     )
     .fetch_all(conn)
     .await?)

@@ -342,10 +342,15 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Replaces what `css` holds with `text`, as a person would: select
+    /// all, delete, type (each step an `input` event).
     async fn type_into(&self, css: &str, text: &str) {
+        const SELECT_ALL_DELETE: &str = "\u{E009}a\u{E000}\u{E003}";
         let input = self.find(css).await;
-        input.clear().await.unwrap();
-        input.send_keys(text).await.unwrap();
+        input
+            .send_keys(&format!("{SELECT_ALL_DELETE}{text}"))
+            .await
+            .unwrap();
     }
 
     /// The text of `css` once `accept` takes it.

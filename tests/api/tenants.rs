@@ -398,16 +398,8 @@ async fn a_reset_whose_org_admin_secret_was_taken_meanwhile_is_409_not_500() {
 #[tokio::test]
 async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
     let server = TestServer::start().await;
-    let list = |server: &TestServer| {
-        let request = server.send(Method::GET, "/__admin/organizations", None, None);
-        async move {
-            let reply = request.await;
-            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-            reply.json().as_array().unwrap().clone()
-        }
-    };
     let own = server.server_org();
-    let organizations = list(&server).await;
+    let organizations = list_organizations(&server).await;
     assert_eq!(organizations.len(), 1, "{organizations:?}");
     assert_eq!(
         organizations[0],
@@ -424,7 +416,7 @@ async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
         .send(Method::POST, "/__admin/seed", None, Some(&seed))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let organizations = list(&server).await;
+    let organizations = list_organizations(&server).await;
     let ids: Vec<i64> = organizations
         .iter()
         .map(|organization| organization["organizationId"].as_i64().unwrap())
@@ -463,7 +455,7 @@ async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let organizations = list(&server).await;
+    let organizations = list_organizations(&server).await;
     assert_eq!(organizations[1]["adminUserId"], second);
     assert_eq!(organizations[1]["adminEmail"], "second@tenant.test");
     assert_eq!(organizations[1]["authorization"], second_auth.as_str());
@@ -477,5 +469,13 @@ async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(list(&server).await.len(), 2);
+    assert_eq!(list_organizations(&server).await.len(), 2);
+}
+
+async fn list_organizations(server: &TestServer) -> Vec<Value> {
+    let reply = server
+        .send(Method::GET, "/__admin/organizations", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json().as_array().unwrap().clone()
 }
