@@ -29,7 +29,8 @@ export function initControls(context) {
     const { data } = await admin('GET', '/snapshots');
     snapshots.replaceChildren(...(data.length ? data.map((snapshot) => row([
       h('code', {}, snapshot.name),
-      snapshot.createdAt,
+      h('time', { datetime: snapshot.createdAt, title: snapshot.createdAt },
+        snapshot.createdAt.slice(0, 19).replace('T', ' ')),
       `${Math.max(1, Math.round(snapshot.bytes / 1024))} KiB`,
       h('div', { class: 'row-actions' },
         h('button', {

@@ -61,10 +61,12 @@ export function initJournal() {
   }
 
   function entryRow(entry) {
-    const time = entry.time.replace('T', ' ').replace(/\.\d+/, '').replace('Z', '');
+    // The time of day (UTC) in the table; the whole timestamp in the details.
+    const time = entry.time.slice(11, 19);
     const classes = ['status', entry.status >= 500 ? 's5' : entry.status >= 400 ? 's4' : 's2'].join(' ');
     return h('tr', { dataset: { requestId: entry.requestId }, class: entry.requestId === selected ? 'selected' : null },
       h('td', {}, h('button', {
+        title: entry.time,
         type: 'button', class: 'link', 'aria-label': `Details of request ${entry.requestId}`,
         onclick: () => open(entry),
       }, time)),

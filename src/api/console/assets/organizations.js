@@ -10,7 +10,7 @@ export function initOrganizations(context) {
 
   function render() {
     const organizations = context.organizations;
-    table.replaceChildren(...(organizations.length ? organizations.map(organizationRow) : [emptyRow(6, 'No organizations.')]));
+    table.replaceChildren(...(organizations.length ? organizations.map(organizationRow) : [emptyRow(7, 'No organizations.')]));
   }
 
   async function load() {
@@ -27,6 +27,9 @@ export function initOrganizations(context) {
       organization.kind,
       organization.adminEmail ?? h('span', { class: 'muted' }, 'none'),
       h('code', {}, String(organization.defaultAccountId)),
+      organization.authorization
+        ? h('details', { class: 'reveal' }, h('summary', {}, 'Show'), h('code', {}, organization.authorization))
+        : h('span', { class: 'muted' }, 'none'),
       h('div', { class: 'row-actions' },
         h('button', {
           type: 'button', class: 'small', disabled: picked || !organization.authorization,

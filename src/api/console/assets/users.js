@@ -56,7 +56,7 @@ export function initUsers(context) {
     const seq = ++state.loadSeq;
     const organization = context.organization;
     if (!organization) {
-      table.replaceChildren(emptyRow(8, 'Pick an organization with an org-admin.'));
+      table.replaceChildren(emptyRow(7, 'Pick an organization with an org-admin.'));
       return;
     }
     const params = {
@@ -78,7 +78,7 @@ export function initUsers(context) {
       state.nextToken = null;
       // An account without users answers 404 `No users found`: an empty table.
       if (error.status !== 404) {
-        table.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 8 }, errorView(error))));
+        table.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 7 }, errorView(error))));
         byId('users-total').textContent = '0';
         updatePager();
         return;
@@ -91,7 +91,7 @@ export function initUsers(context) {
     byId('users-note').textContent = note;
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     byId('users-page').textContent = total > PAGE_SIZE ? `· page ${state.page + 1} of ${pages}` : '';
-    table.replaceChildren(...(users.length ? users.map(userRow) : [emptyRow(8, 'No users match.')]));
+    table.replaceChildren(...(users.length ? users.map(userRow) : [emptyRow(7, 'No users match.')]));
     updatePager();
   }
 
@@ -106,18 +106,18 @@ export function initUsers(context) {
   }
 
   function userRow(user) {
+    // The name opens the user's dialog: the first thing a narrow screen shows.
     return row([
       h('code', {}, String(user.id)),
-      user.fullName ?? `${user.firstName} ${user.lastName}`,
+      h('button', {
+        type: 'button', class: 'link', title: `Open user ${user.id}`,
+        onclick: () => openUser(user.id),
+      }, user.fullName ?? `${user.firstName} ${user.lastName}`),
       user.email,
       (user.roles || []).map((role) => h('span', { class: 'chip' }, role.key)),
       badge(user.active),
       user.createdDate,
       user.lastLoginDate,
-      h('button', {
-        type: 'button', class: 'small', 'aria-label': `Open user ${user.id}`,
-        onclick: () => openUser(user.id),
-      }, 'Open'),
     ], { dataset: { userId: String(user.id) } });
   }
 
