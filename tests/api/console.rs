@@ -56,7 +56,11 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
         .to_str()
         .unwrap()
         .to_owned();
-    for directive in ["default-src 'self'", "script-src 'self'", "style-src 'self'"] {
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+    ] {
         assert!(policy.contains(directive), "{policy}");
     }
     assert!(!policy.contains("unsafe"), "{policy}");
@@ -118,7 +122,9 @@ async fn the_console_is_served_from_the_binary_with_a_strict_policy() {
     let paths = document["paths"].as_object().unwrap();
     assert!(paths.contains_key("/__admin/organizations"));
     assert!(
-        paths.keys().all(|path| path != "/" && !path.starts_with(UI)),
+        paths
+            .keys()
+            .all(|path| path != "/" && !path.starts_with(UI)),
         "{:?}",
         paths.keys()
     );
@@ -168,7 +174,10 @@ impl WebDriverCompatibleCommand for BrowserLog {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
@@ -182,7 +191,7 @@ impl WebDriverCompatibleCommand for BrowserLog {
 /// A program named by `variable`, or the first of `names` on `PATH`.
 fn program(variable: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(variable) {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -233,15 +242,17 @@ impl Browser {
     /// A headless Chromium on the console of `server`; `None` (after saying
     /// why) when there is none and none is required.
     async fn open(name: &'static str, server: &TestServer) -> Option<Self> {
-        let required = std::env::var("LOCALELEMENTS_REQUIRE_BROWSER").is_ok_and(|value| value == "1");
+        let required =
+            std::env::var("LOCALELEMENTS_REQUIRE_BROWSER").is_ok_and(|value| value == "1");
         let driver = program("CHROMEDRIVER", &["chromedriver"]);
         let chrome = program(
             "CHROME",
             &["chromium", "chromium-browser", "google-chrome", "chrome"],
         );
         let (Some(driver), Some(chrome)) = (driver, chrome) else {
-            let why = "the console's browser tests need chromedriver and Chromium on PATH \
-                       (Debian: apt-get install chromium chromium-driver)";
+            let why = "the console's browser tests need chromedriver and Chromium, on PATH or \
+                       named by CHROMEDRIVER and CHROME (Debian: apt-get install chromium \
+                       chromium-driver)";
             assert!(!required, "LOCALELEMENTS_REQUIRE_BROWSER=1 but {why}");
             eprintln!("skipping {name}: {why}");
             return None;
@@ -287,7 +298,11 @@ impl Browser {
         };
         browser.viewport(1280, 800).await;
         // Through `GET /`, which leads to the page.
-        browser.client.goto(&format!("{}/", browser.base)).await.unwrap();
+        browser
+            .client
+            .goto(&format!("{}/", browser.base))
+            .await
+            .unwrap();
         browser.find("[data-testid='org-picker']").await;
         Some(browser)
     }
@@ -436,7 +451,8 @@ async fn journal(browser: &Browser) -> Vec<(String, String)> {
                 Some(text)
             }
         };
-        let (Some(method), Some(path)) = (cell("td:nth-child(2)").await, cell("td.path").await) else {
+        let (Some(method), Some(path)) = (cell("td:nth-child(2)").await, cell("td.path").await)
+        else {
             continue;
         };
         let path = path.split('?').next().unwrap_or_default().trim().to_owned();
@@ -481,7 +497,10 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
     total(&browser, 4).await;
     let rows = browser.rows("users-table").await;
     assert_eq!(rows.len(), 4, "{rows:?}");
-    assert!(rows.iter().any(|row| row.contains("p1@tenant.test")), "{rows:?}");
+    assert!(
+        rows.iter().any(|row| row.contains("p1@tenant.test")),
+        "{rows:?}"
+    );
     browser.screenshots("list").await;
 
     // A where clause filters, as typed.
@@ -534,7 +553,9 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
     total(&browser, 2).await;
     browser.screenshots("where-error").await;
     browser.type_into("[data-testid='where-input']", "").await;
-    browser.gone("[data-testid='where-error']:not([hidden])").await;
+    browser
+        .gone("[data-testid='where-error']:not([hidden])")
+        .await;
     total(&browser, 4).await;
 
     // Create a user through the dialog.
@@ -551,9 +572,7 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
     }
     browser.confirm().await;
     total(&browser, 5).await;
-    let created = server
-        .get("/users/console@tenant.test", &tenant.auth)
-        .await;
+    let created = server.get("/users/console@tenant.test", &tenant.auth).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
     let id = created.id();
     let row = format!("[data-testid='users-table'] tr[data-user-id='{id}']");
@@ -571,7 +590,10 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
         .unwrap();
     browser.click("dialog[open] #user-grant-button").await;
     browser.find("dialog[open] [data-revoke='admin']").await;
-    let roles: Vec<String> = server.get(&format!("/users/{id}/roles"), &tenant.auth).await.json()
+    let roles: Vec<String> = server
+        .get(&format!("/users/{id}/roles"), &tenant.auth)
+        .await
+        .json()
         .as_array()
         .unwrap()
         .iter()
@@ -580,7 +602,9 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
     assert!(roles.contains(&"admin".to_owned()), "{roles:?}");
     browser.click("dialog[open] #user-toggle-active").await;
     browser
-        .text_when("dialog[open] #user-toggle-active", |text| text == "Reactivate")
+        .text_when("dialog[open] #user-toggle-active", |text| {
+            text == "Reactivate"
+        })
         .await;
     let user = server
         .get(&format!("/users/{id}?includeInactive=true"), &tenant.auth)
@@ -606,11 +630,13 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
         ("DELETE", format!("/elements/api-v2/users/{id}")),
         ("PATCH", format!("/elements/api-v2/users/{id}")),
         ("PUT", format!("/elements/api-v2/users/{id}/roles/admin")),
-        ("POST", format!("/elements/api-v2/accounts/{}/users", tenant.default_account)),
+        (
+            "POST",
+            format!("/elements/api-v2/accounts/{}/users", tenant.default_account),
+        ),
     ];
     let shows = |rows: &[(String, String)], method: &str, path: &str| {
-        rows.iter()
-            .position(|(m, p)| m == method && p == path)
+        rows.iter().position(|(m, p)| m == method && p == path)
     };
     let rows = eventually("the calls in the journal", || async {
         let rows = journal(&browser).await;
@@ -624,7 +650,10 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
         .iter()
         .map(|(method, path)| shows(&rows, method, path).unwrap())
         .collect();
-    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "newest first: {rows:?}");
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "newest first: {rows:?}"
+    );
     // It keeps itself up to date: a call made elsewhere shows up.
     server.get("/accounts", &tenant.auth).await;
     eventually("a new call to appear", || async {
@@ -650,7 +679,10 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
     let details = browser
         .text_when("#journal-details", |text| text.contains("requestId"))
         .await;
-    assert!(details.contains(&format!("/elements/api-v2/users/{id}")), "{details}");
+    assert!(
+        details.contains(&format!("/elements/api-v2/users/{id}")),
+        "{details}"
+    );
     browser.screenshots("journal").await;
     browser.finish().await;
 }
@@ -722,10 +754,22 @@ async fn markup_in_server_values_shows_as_text_and_runs_nothing() {
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let account = server.default_account().await;
+    let reply = server
+        .post(
+            "/accounts",
+            &server.admin_auth(),
+            &json!({"name": evil, "externalId": "x\"><b>bold</b>"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let body = json!({"firstName": evil, "lastName": "Z", "email": "xss@example.test",
                       "password": server.new_password()});
     let reply = server
-        .post(&format!("/accounts/{account}/users"), &server.admin_auth(), &body)
+        .post(
+            &format!("/accounts/{account}/users"),
+            &server.admin_auth(),
+            &body,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let id = reply.id();
@@ -735,14 +779,21 @@ async fn markup_in_server_values_shows_as_text_and_runs_nothing() {
     let row = format!("[data-testid='users-table'] tr[data-user-id='{id}']");
     let text = browser.text_when(&row, |text| text.contains("xss@")).await;
     assert!(text.contains(&format!("{evil} Z")), "{text}");
-    let images = browser
-        .client
-        .execute("return document.querySelectorAll('main img, main script').length", vec![])
-        .await
-        .unwrap();
-    assert_eq!(images, json!(0));
+    assert_eq!(markup_elements(&browser).await, 0);
     let picker = browser.find("[data-testid='org-picker']").await;
-    assert!(picker.text().await.unwrap().contains("<script>alert(2)</script>"));
+    assert!(picker
+        .text()
+        .await
+        .unwrap()
+        .contains("<script>alert(2)</script>"));
+    browser.section("accounts").await;
+    browser
+        .text_when("[data-testid='accounts-table']", |text| {
+            text.contains(evil) && text.contains("x\"><b>bold</b>")
+        })
+        .await;
+    assert_eq!(markup_elements(&browser).await, 0);
+    browser.screenshots("accounts").await;
     browser.section("organizations").await;
     browser
         .text_when("[data-testid='organizations-table']", |text| {
@@ -753,6 +804,20 @@ async fn markup_in_server_values_shows_as_text_and_runs_nothing() {
     // No alert opened at any point.
     assert!(browser.client.get_alert_text().await.is_err());
     browser.finish().await;
+}
+
+/// Elements that only markup from the server could have made.
+async fn markup_elements(browser: &Browser) -> i64 {
+    browser
+        .client
+        .execute(
+            "return document.querySelectorAll('main img, main script, main b').length",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
 }
 
 /// With `--admin-token` the page asks for the token once, then works.
@@ -774,6 +839,10 @@ async fn with_an_admin_token_the_page_asks_for_it_once() {
     total(&browser, 1).await;
     browser.section("controls").await;
     browser.find("[data-testid='faults-table'] tr.empty").await;
-    assert!(browser.client.find(Locator::Css("dialog[open]")).await.is_err());
+    assert!(browser
+        .client
+        .find(Locator::Css("dialog[open]"))
+        .await
+        .is_err());
     browser.finish().await;
 }

@@ -422,7 +422,10 @@ async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
         .map(|organization| organization["organizationId"].as_i64().unwrap())
         .collect();
     assert_eq!(ids.len(), 3);
-    assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "by id: {ids:?}");
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "by id: {ids:?}"
+    );
     let listed = &organizations[1];
     assert_eq!(listed["kind"], "tenant");
     assert_eq!(listed["organizationId"], tenant.organization_id);

@@ -125,12 +125,9 @@ impl From<OrganizationListing> for OrganizationEntryJson {
             default_account_id: row.default_account_id,
             admin_user_id: row.admin_user_id,
             admin_email: row.admin_email,
-            authorization: row.admin_secret.map(|secret| {
-                format!(
-                    "User {secret}, Organization {}",
-                    row.organization_secret
-                )
-            }),
+            authorization: row
+                .admin_secret
+                .map(|secret| format!("User {secret}, Organization {}", row.organization_secret)),
         }
     }
 }

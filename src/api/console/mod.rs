@@ -67,7 +67,11 @@ const ASSETS: &[Asset] = &[
     asset("dom.js", JS, include_str!("assets/dom.js")),
     asset("users.js", JS, include_str!("assets/users.js")),
     asset("accounts.js", JS, include_str!("assets/accounts.js")),
-    asset("organizations.js", JS, include_str!("assets/organizations.js")),
+    asset(
+        "organizations.js",
+        JS,
+        include_str!("assets/organizations.js"),
+    ),
     asset("journal.js", JS, include_str!("assets/journal.js")),
     asset("controls.js", JS, include_str!("assets/controls.js")),
 ];

@@ -2,7 +2,7 @@
 // way to their users.
 
 import { api, query } from './api.js';
-import { attempt, badge, byId, confirmDialog, emptyRow, flash, formDialog, h, row } from './dom.js';
+import { attempt, badge, byId, confirmDialog, emptyRow, fill, flash, formDialog, h, row } from './dom.js';
 
 export function initAccounts(context) {
   let visible = false;
@@ -11,11 +11,11 @@ export function initAccounts(context) {
 
   async function load() {
     if (!context.organization) {
-      table.replaceChildren(emptyRow(8, 'Pick an organization with an org-admin.'));
+      fill(table, emptyRow(8, 'Pick an organization with an org-admin.'));
       return;
     }
     const { data } = await api('GET', `/accounts${query({ pageSize: 1000, includeInactive: 'true' })}`, auth());
-    table.replaceChildren(...(data.length ? data.map(accountRow) : [emptyRow(8, 'No accounts.')]));
+    fill(table, ...(data.length ? data.map(accountRow) : [emptyRow(8, 'No accounts.')]));
   }
 
   function accountRow(account) {

@@ -2,7 +2,7 @@
 // reset of the whole server.
 
 import { admin } from './api.js';
-import { attempt, byId, confirmDialog, emptyRow, flash, h, row } from './dom.js';
+import { attempt, byId, confirmDialog, emptyRow, fill, flash, h, row } from './dom.js';
 
 export function initControls(context) {
   const faults = byId('faults-table').tBodies[0];
@@ -10,7 +10,7 @@ export function initControls(context) {
 
   async function loadFaults() {
     const { data } = await admin('GET', '/faults');
-    faults.replaceChildren(...(data.length ? data.map((fault) => row([
+    fill(faults, ...(data.length ? data.map((fault) => row([
       h('code', {}, String(fault.id)),
       fault.method ?? 'any',
       h('code', {}, fault.path),
@@ -27,7 +27,7 @@ export function initControls(context) {
 
   async function loadSnapshots() {
     const { data } = await admin('GET', '/snapshots');
-    snapshots.replaceChildren(...(data.length ? data.map((snapshot) => row([
+    fill(snapshots, ...(data.length ? data.map((snapshot) => row([
       h('code', {}, snapshot.name),
       h('time', { datetime: snapshot.createdAt, title: snapshot.createdAt },
         snapshot.createdAt.slice(0, 19).replace('T', ' ')),

@@ -84,6 +84,21 @@ export function row(cells, attributes = {}) {
   return h('tr', attributes, cells.map((cell) => h('td', {}, cell)));
 }
 
+/**
+ * Puts `rows` in a table body, each cell labelled with its column's heading
+ * (`data-label`): narrow screens show a row as a list of labelled values.
+ */
+export function fill(body, ...rows) {
+  body.replaceChildren(...rows);
+  const headings = Array.from(body.closest('table').tHead.rows[0].cells,
+    (cell) => (cell.querySelector('.sr-only') ? '' : cell.textContent.trim()));
+  for (const tableRow of body.rows) {
+    Array.from(tableRow.cells).forEach((cell, index) => {
+      if (headings[index] && cell.colSpan === 1) cell.dataset.label = headings[index];
+    });
+  }
+}
+
 /** An empty-table row spanning `columns`. */
 export function emptyRow(columns, text) {
   return h('tr', { class: 'empty' }, h('td', { colspan: columns }, text));

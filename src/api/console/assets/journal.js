@@ -4,7 +4,7 @@
 // changed.
 
 import { admin, query } from './api.js';
-import { attempt, byId, emptyRow, errorView, h } from './dom.js';
+import { attempt, byId, emptyRow, fill, errorView, h } from './dom.js';
 
 const POLL_MS = 1000;
 const LIMIT = 200;
@@ -57,7 +57,7 @@ export function initJournal() {
   }
 
   function render() {
-    table.replaceChildren(...(entries.length ? entries.map(entryRow) : [emptyRow(7, 'No requests yet.')]));
+    fill(table, ...(entries.length ? entries.map(entryRow) : [emptyRow(7, 'No requests yet.')]));
   }
 
   function entryRow(entry) {

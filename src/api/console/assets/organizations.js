@@ -2,7 +2,7 @@
 // reset, delete, and pick the one the other sections work in.
 
 import { admin } from './api.js';
-import { attempt, byId, confirmDialog, emptyRow, flash, formDialog, h, row } from './dom.js';
+import { attempt, byId, confirmDialog, emptyRow, fill, flash, formDialog, h, row } from './dom.js';
 
 export function initOrganizations(context) {
   let visible = false;
@@ -10,7 +10,7 @@ export function initOrganizations(context) {
 
   function render() {
     const organizations = context.organizations;
-    table.replaceChildren(...(organizations.length ? organizations.map(organizationRow) : [emptyRow(7, 'No organizations.')]));
+    fill(table, ...(organizations.length ? organizations.map(organizationRow) : [emptyRow(7, 'No organizations.')]));
   }
 
   async function load() {

@@ -5,7 +5,7 @@
 
 import { admin, api, query } from './api.js';
 import {
-  attempt, badge, byId, confirmDialog, debounce, emptyRow, errorView, flash, formDialog, h, row,
+  attempt, badge, byId, confirmDialog, debounce, emptyRow, fill, errorView, flash, formDialog, h, row,
 } from './dom.js';
 
 const PAGE_SIZE = 20;
@@ -56,7 +56,7 @@ export function initUsers(context) {
     const seq = ++state.loadSeq;
     const organization = context.organization;
     if (!organization) {
-      table.replaceChildren(emptyRow(7, 'Pick an organization with an org-admin.'));
+      fill(table, emptyRow(7, 'Pick an organization with an org-admin.'));
       return;
     }
     const params = {
@@ -78,7 +78,7 @@ export function initUsers(context) {
       state.nextToken = null;
       // An account without users answers 404 `No users found`: an empty table.
       if (error.status !== 404) {
-        table.replaceChildren(h('tr', { class: 'empty' }, h('td', { colspan: 7 }, errorView(error))));
+        fill(table, h('tr', { class: 'empty' }, h('td', { colspan: 7 }, errorView(error))));
         byId('users-total').textContent = '0';
         updatePager();
         return;
@@ -91,7 +91,7 @@ export function initUsers(context) {
     byId('users-note').textContent = note;
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     byId('users-page').textContent = total > PAGE_SIZE ? `· page ${state.page + 1} of ${pages}` : '';
-    table.replaceChildren(...(users.length ? users.map(userRow) : [emptyRow(7, 'No users match.')]));
+    fill(table, ...(users.length ? users.map(userRow) : [emptyRow(7, 'No users match.')]));
     updatePager();
   }
 
