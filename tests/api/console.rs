@@ -353,8 +353,14 @@ impl Browser {
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
     }
 
+    /// Clicks `css` once it is there; again if the page redrew it between
+    /// finding and clicking (a stale element).
     async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        eventually(&format!("{css} to take a click"), || async {
+            let element = self.client.find(Locator::Css(css)).await.ok()?;
+            element.click().await.ok()
+        })
+        .await;
     }
 
     /// Replaces what `css` holds with `text`, as a person would: select
@@ -393,10 +399,23 @@ impl Browser {
         self.find(&format!("#view-{name}:not([hidden])")).await;
     }
 
-    /// The submit button of the dialog opened last.
+    /// Submits the dialog opened last, and waits for it to close (what it
+    /// asked the server is then done).
     async fn confirm(&self) {
+        let open = || async {
+            self.client
+                .find_all(Locator::Css("dialog[open]"))
+                .await
+                .unwrap()
+                .len()
+        };
+        let before = open().await;
         self.click("body > dialog[open]:last-of-type button[type='submit']")
             .await;
+        eventually("the dialog to close", || async {
+            (open().await < before).then_some(())
+        })
+        .await;
     }
 
     /// The page's rows of a table, as text.
@@ -844,5 +863,263 @@ async fn with_an_admin_token_the_page_asks_for_it_once() {
         .find(Locator::Css("dialog[open]"))
         .await
         .is_err());
+    browser.finish().await;
+}
+
+/// Organizations, accounts, paging, roles, a secret, the clock and the
+/// server reset, from the page.
+#[tokio::test]
+async fn a_person_manages_organizations_accounts_and_the_clock() {
+    let _one = ONE_BROWSER.lock().await;
+    let server = TestServer::start().await;
+    let Some(browser) = Browser::open("organizations", &server).await else {
+        return;
+    };
+    total(&browser, 1).await;
+
+    // A new organization, made and picked from the page.
+    browser.section("organizations").await;
+    browser.click("#org-new").await;
+    browser
+        .type_into("dialog[open] input[name='name']", "Made here")
+        .await;
+    browser
+        .type_into("dialog[open] input[name='adminPassword']", "Pw-made-here-1")
+        .await;
+    browser.confirm().await;
+    let listed = server
+        .send(Method::GET, "/__admin/organizations", None, None)
+        .await
+        .json();
+    assert_eq!(listed[1]["name"], "Made here");
+    let id = listed[1]["organizationId"].as_i64().unwrap();
+    let auth = listed[1]["authorization"].as_str().unwrap().to_owned();
+    eventually("the new organization picked", || async {
+        let picker = browser
+            .client
+            .find(Locator::Css("#org-picker"))
+            .await
+            .ok()?;
+        (picker.prop("value").await.ok()?? == id.to_string()).then_some(())
+    })
+    .await;
+
+    // An account: create, rename, its users (none, then one made here).
+    browser.section("accounts").await;
+    browser.click("#account-new").await;
+    browser
+        .type_into("dialog[open] input[name='externalId']", "ext-1")
+        .await;
+    browser
+        .type_into("dialog[open] input[name='name']", "Customers")
+        .await;
+    browser.confirm().await;
+    let accounts = server.get("/accounts", &auth).await.json();
+    let account = accounts[1]["id"].as_i64().unwrap();
+    let account_row = format!("[data-testid='accounts-table'] tr[data-account-id='{account}']");
+    browser
+        .text_when(&account_row, |text| text.contains("Customers"))
+        .await;
+    browser
+        .click(&format!("{account_row} .row-actions button:nth-child(2)"))
+        .await;
+    browser
+        .type_into("dialog[open] input[name='name']", "Key customers")
+        .await;
+    browser.confirm().await;
+    browser
+        .text_when(&account_row, |text| text.contains("Key customers"))
+        .await;
+    browser.screenshots("accounts").await;
+    browser
+        .click(&format!("{account_row} .row-actions button:nth-child(1)"))
+        .await;
+    browser.find("#view-users:not([hidden])").await;
+    total(&browser, 0).await;
+    browser.click("#user-new").await;
+    for (field, value) in [
+        ("firstName", "Key"),
+        ("lastName", "Person"),
+        ("email", "key@made.test"),
+        ("password", "Pw-key-person-1"),
+    ] {
+        browser
+            .type_into(&format!("dialog[open] input[name='{field}']"), value)
+            .await;
+    }
+    browser.confirm().await;
+    total(&browser, 1).await;
+    // Made in the account the page was showing.
+    let user = server
+        .get(&format!("/accounts/{account}/users/key@made.test"), &auth)
+        .await
+        .json();
+    let user_id = user["id"].as_i64().unwrap();
+
+    // Grant and revoke a role; reveal the secret with the password.
+    browser
+        .click(&format!("tr[data-user-id='{user_id}'] button"))
+        .await;
+    browser
+        .find("dialog[open] #user-grant")
+        .await
+        .select_by_value("admin")
+        .await
+        .unwrap();
+    browser.click("dialog[open] #user-grant-button").await;
+    browser.click("dialog[open] [data-revoke='admin']").await;
+    browser.gone("dialog[open] [data-revoke='admin']").await;
+    browser
+        .type_into("dialog[open] #user-reveal-password", "Pw-wrong-1")
+        .await;
+    browser
+        .click("dialog[open] form:has(#user-reveal-password) button")
+        .await;
+    browser
+        .text_when("dialog[open] .dialog-error", |text| text.contains("401"))
+        .await;
+    browser
+        .type_into("dialog[open] #user-reveal-password", "Pw-key-person-1")
+        .await;
+    browser
+        .click("dialog[open] form:has(#user-reveal-password) button")
+        .await;
+    let secret = browser
+        .text_when("dialog[open] #user-secret", |text| !text.is_empty())
+        .await;
+    let reply = server
+        .finish(
+            server
+                .client
+                .get(server.url(&format!("/users/{user_id}")))
+                .header("authorization", &auth)
+                .header("elements-user-password", "Pw-key-person-1"),
+        )
+        .await;
+    assert_eq!(reply.json()["secret"].as_str(), Some(secret.as_str()));
+    browser.screenshots("secret").await;
+    browser.click("dialog[open] .view-head button").await;
+    browser.gone("dialog[open]").await;
+
+    // The account goes, with its user.
+    browser.section("accounts").await;
+    browser
+        .click(&format!("{account_row} .row-actions button:nth-child(3)"))
+        .await;
+    browser.confirm().await;
+    browser.gone(&account_row).await;
+    assert_eq!(
+        server
+            .get(&format!("/accounts/{account}"), &auth)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Pages of the organization's users: 20, then the rest, and back.
+    for index in 0..24 {
+        let body = json!({"firstName": "Many", "lastName": format!("{index:02}"),
+                          "email": format!("many{index}@made.test"), "password": "Pw-many-users-1"});
+        let reply = server
+            .post(
+                &format!("/accounts/{}/users", listed[1]["defaultAccountId"]),
+                &auth,
+                &body,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    browser.section("users").await;
+    total(&browser, 25).await;
+    assert_eq!(browser.rows("users-table").await.len(), 20);
+    browser.click("#users-next").await;
+    eventually("the second page", || async {
+        (browser.rows("users-table").await.len() == 5).then_some(())
+    })
+    .await;
+    assert!(
+        browser
+            .find("#users-next")
+            .await
+            .prop("disabled")
+            .await
+            .unwrap()
+            == Some("true".into())
+    );
+    browser.click("#users-prev").await;
+    eventually("the first page again", || async {
+        (browser.rows("users-table").await.len() == 20).then_some(())
+    })
+    .await;
+
+    // The clock: fixed, then real again.
+    browser.section("controls").await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('clock-date').value = '2020-02-29'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser.click("#clock-set").await;
+    browser
+        .text_when("#clock-today", |text| text == "2020-02-29")
+        .await;
+    let clock = server
+        .send(Method::GET, "/__admin/clock", None, None)
+        .await
+        .json();
+    assert_eq!(clock, json!({"today": "2020-02-29", "fixed": true}));
+    browser.click("#clock-clear").await;
+    browser
+        .text_when("#clock-kind", |text| text.contains("real"))
+        .await;
+
+    // Reset the organization, then delete it: the picker falls back.
+    browser.section("organizations").await;
+    let org_row = format!("[data-testid='organizations-table'] tr[data-organization-id='{id}']");
+    browser
+        .click(&format!("{org_row} .row-actions button:nth-child(2)"))
+        .await;
+    browser.confirm().await;
+    browser.gone("dialog[open]").await;
+    assert_eq!(
+        server
+            .get("/users", &auth)
+            .await
+            .header("elements-total-count"),
+        Some("1")
+    );
+    browser
+        .click(&format!("{org_row} .row-actions button:nth-child(3)"))
+        .await;
+    browser.confirm().await;
+    browser.gone(&org_row).await;
+    let own = server.server_org().organization_id.to_string();
+    eventually("the server's organization picked", || async {
+        let picker = browser
+            .client
+            .find(Locator::Css("#org-picker"))
+            .await
+            .ok()?;
+        (picker.prop("value").await.ok()?? == own).then_some(())
+    })
+    .await;
+
+    // The whole server, behind a confirmation.
+    server.create_tenant().await;
+    browser.section("controls").await;
+    browser.click("#server-reset").await;
+    browser.screenshots("reset").await;
+    browser.confirm().await;
+    browser
+        .text_when("#flash", |text| text.contains("reset"))
+        .await;
+    let organizations = server
+        .send(Method::GET, "/__admin/organizations", None, None)
+        .await
+        .json();
+    assert_eq!(organizations.as_array().unwrap().len(), 1);
     browser.finish().await;
 }
