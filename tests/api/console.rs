@@ -936,6 +936,15 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
         .await;
     browser.find("#view-users:not([hidden])").await;
     total(&browser, 0).await;
+    eventually("the account shown as picked", || async {
+        let select = browser
+            .client
+            .find(Locator::Css("#users-account"))
+            .await
+            .ok()?;
+        (select.prop("value").await.ok()?? == account.to_string()).then_some(())
+    })
+    .await;
     browser.click("#user-new").await;
     for (field, value) in [
         ("firstName", "Key"),

@@ -49,6 +49,7 @@ function renderPicker(selected) {
     disabled: !organization.authorization,
     selected: organization.organizationId === selected?.organizationId,
   }, `${organization.name} (#${organization.organizationId})${organization.authorization ? '' : ' — no org-admin'}`)));
+  picker.value = selected ? String(selected.organizationId) : '';
 }
 
 const views = {};

@@ -47,8 +47,9 @@ export function initUsers(context) {
     const keep = data.some((account) => String(account.id) === state.accountId) ? state.accountId : '';
     accountSelect.replaceChildren(
       h('option', { value: '' }, 'Whole organization'),
-      data.map((account) => h('option', { value: account.id, selected: String(account.id) === keep },
+      ...data.map((account) => h('option', { value: account.id, selected: String(account.id) === keep },
         `${account.name} (#${account.id})`)));
+    accountSelect.value = keep;
     state.accountId = keep;
   }
 
