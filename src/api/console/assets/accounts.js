@@ -2,7 +2,7 @@
 // way to their users.
 
 import { api, query } from './api.js';
-import { attempt, badge, byId, confirmDialog, emptyRow, fill, flash, formDialog, h, row } from './dom.js';
+import { attempt, badge, byId, confirmDialog, day, emptyRow, fill, flash, formDialog, h, row } from './dom.js';
 
 export function initAccounts(context) {
   let visible = false;
@@ -26,7 +26,7 @@ export function initAccounts(context) {
       account.description ?? '',
       account.type,
       badge(account.active),
-      account.createdDate,
+      day(account.createdDate),
       h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'small', onclick: () => context.showUsersOf(account.id) }, 'Users'),
         h('button', { type: 'button', class: 'small', onclick: () => attempt(() => edit(account)) }, 'Edit'),

@@ -79,6 +79,11 @@ export function badge(on, yes = 'Yes', no = 'No') {
   return h('span', { class: on ? 'badge on' : 'badge off' }, on ? yes : no);
 }
 
+/** A `YYYY-MM-DD` date that does not break across lines. */
+export function day(text) {
+  return h('time', { datetime: text }, text);
+}
+
 /** A table row of cells (nodes or text). */
 export function row(cells, attributes = {}) {
   return h('tr', attributes, cells.map((cell) => h('td', {}, cell)));

@@ -5,7 +5,7 @@
 
 import { admin, api, query } from './api.js';
 import {
-  attempt, badge, byId, confirmDialog, debounce, emptyRow, fill, errorView, flash, formDialog, h, row,
+  attempt, badge, byId, confirmDialog, day, debounce, emptyRow, fill, errorView, flash, formDialog, h, row,
 } from './dom.js';
 
 const PAGE_SIZE = 20;
@@ -117,8 +117,8 @@ export function initUsers(context) {
       user.email,
       (user.roles || []).map((role) => h('span', { class: 'chip' }, role.key)),
       badge(user.active),
-      user.createdDate,
-      user.lastLoginDate,
+      day(user.createdDate),
+      day(user.lastLoginDate),
     ], { dataset: { userId: String(user.id) } });
   }
 
