@@ -415,8 +415,8 @@ pub async fn rename(
 
 /// An organization as `GET /__admin/organizations` lists it: with the
 /// credentials of one active org-admin of its default account (its first
-/// org-admin while they are active), or none when it has no such user (a
-/// fixture may make one without).
+/// org-admin while they are active, else the one with the lowest id), or
+/// none when it has no such user (a fixture may make one without).
 #[derive(Debug, Clone, FromRow)]
 pub struct OrganizationListing {
     pub id: i64,

@@ -103,7 +103,7 @@ pub struct OrganizationEntryJson {
     pub kind: KindJson,
     pub default_account_id: i64,
     /// An active org-admin of the default account (its first one while
-    /// active), or `null` when it has none.
+    /// active, else the one with the lowest id), or `null` when it has none.
     pub admin_user_id: Option<i64>,
     /// That org-admin's email, or `null`.
     pub admin_email: Option<String>,
@@ -140,7 +140,7 @@ impl From<OrganizationListing> for OrganizationEntryJson {
     operation_id = "adminListOrganizations",
     tag = "admin",
     summary = "List the organizations",
-    description = "Every organization by id, with its default account and the ready `Authorization` value of an active org-admin of its default account (its first org-admin while they are active; `null` when it has none).",
+    description = "Every organization by id, with its default account and the ready `Authorization` value of an active org-admin of its default account (its first org-admin while they are active, else the one with the lowest id; `null` when it has none).",
     responses(
         (status = 200, description = "Every organization", body = Vec<OrganizationEntryJson>),
     ),
