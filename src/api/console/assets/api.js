@@ -15,6 +15,9 @@ export class ServerError extends Error {
 
 let askForToken = null;
 let pendingAsk = null;
+// Once the person cancels the question, refused calls just fail (until
+// the page is loaded again) rather than asking every second.
+let declined = false;
 
 /** `ask(message)` resolves to a token, or null when the person gives up. */
 export function onAdminTokenNeeded(ask) {
@@ -61,11 +64,14 @@ export async function admin(method, path, body) {
     try {
       return await call(method, `/__admin${path}`, headers, body);
     } catch (error) {
-      if (error.status !== 401 || !askForToken) throw error;
+      if (error.status !== 401 || !askForToken || declined) throw error;
       // One question at a time, however many calls were refused.
       pendingAsk ??= askForToken(error.message).finally(() => { pendingAsk = null; });
       const given = await pendingAsk;
-      if (!given) throw error;
+      if (!given) {
+        declined = true;
+        throw error;
+      }
       sessionStorage.setItem(TOKEN_KEY, given);
     }
   }
