@@ -1007,6 +1007,16 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
         .await;
     assert_eq!(reply.json()["secret"].as_str(), Some(secret.as_str()));
     browser.screenshots("secret").await;
+    // Edit: the dialog shows what the server answered.
+    browser
+        .type_into("dialog[open] #user-last", "Persona")
+        .await;
+    browser.click("dialog[open] #user-save").await;
+    browser
+        .text_when("dialog[open] #user-dialog-title", |text| {
+            text == format!("Key Persona (#{user_id})")
+        })
+        .await;
     browser.click("dialog[open] .view-head button").await;
     browser.gone("dialog[open]").await;
 
