@@ -226,13 +226,35 @@ where
 struct Browser {
     client: Client,
     driver: Child,
+    /// chromedriver's port, and the session it runs until `finish`.
+    port: u16,
+    session: Option<String>,
     /// The test's name, for its screenshots.
     name: &'static str,
     base: String,
 }
 
 impl Drop for Browser {
+    /// Ends a session `finish` did not end (a failed test): chromedriver
+    /// then stops its Chromium, which killing chromedriver alone would leave
+    /// running. Then chromedriver.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        let session = self.session.take();
+        let stream = session
+            .as_ref()
+            .and_then(|_| std::net::TcpStream::connect(("127.0.0.1", self.port)).ok());
+        if let (Some(session), Some(mut stream)) = (session, stream) {
+            let _ = stream.set_read_timeout(Some(PATIENCE));
+            let request = format!(
+                "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            // The answer comes once the browser is gone.
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read(&mut [0; 512]);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -290,9 +312,12 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a chromedriver session");
+        let session = client.session_id().await.unwrap().expect("a session id");
         let browser = Self {
             client,
             driver: child,
+            port,
+            session: Some(session),
             name,
             base: server.server.url().to_owned(),
         };
@@ -435,7 +460,7 @@ impl Browser {
     /// Fails on any JavaScript error the browser logged (not the network's:
     /// the 4xx answers the tests provoke on purpose are logged too), then
     /// ends the session.
-    async fn finish(self) {
+    async fn finish(mut self) {
         let log = self.client.issue_cmd(BrowserLog).await.unwrap();
         let errors: Vec<&Value> = log
             .as_array()
@@ -445,6 +470,7 @@ impl Browser {
             .collect();
         assert!(errors.is_empty(), "JavaScript errors: {errors:#?}");
         self.client.clone().close().await.unwrap();
+        self.session = None;
     }
 }
 
