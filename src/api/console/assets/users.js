@@ -12,7 +12,7 @@ const PAGE_SIZE = 20;
 const ROLE_KEYS = ['org-admin', 'admin', 'org', 'sys-admin'];
 
 /** The position a CEQL message names (`... at 9 ...`), outside quoted text. */
-export function errorPosition(message) {
+function errorPosition(message) {
   const unquoted = message.replace(/'(?:[^']|'')*'/g, (quoted) => ' '.repeat(quoted.length));
   const match = / at (\d+)/.exec(unquoted);
   return match ? Number(match[1]) : null;
@@ -36,8 +36,8 @@ export function initUsers(context) {
   const inactive = byId('users-inactive');
   const auth = () => context.organization?.authorization;
 
-  function usersPath(id = '') {
-    return state.accountId ? `/accounts/${state.accountId}/users${id}` : `/users${id}`;
+  function usersPath() {
+    return state.accountId ? `/accounts/${state.accountId}/users` : '/users';
   }
 
   async function loadAccounts() {
@@ -47,8 +47,7 @@ export function initUsers(context) {
     const keep = data.some((account) => String(account.id) === state.accountId) ? state.accountId : '';
     accountSelect.replaceChildren(
       h('option', { value: '' }, 'Whole organization'),
-      ...data.map((account) => h('option', { value: account.id, selected: String(account.id) === keep },
-        `${account.name} (#${account.id})`)));
+      ...data.map((account) => h('option', { value: account.id }, `${account.name} (#${account.id})`)));
     accountSelect.value = keep;
     state.accountId = keep;
   }
