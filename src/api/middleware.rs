@@ -362,14 +362,17 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
     (valid && !host.is_empty()).then_some((host, port))
 }
 
-/// `--admin-token`: every `/__admin` route but the health probe wants
-/// `Authorization: Bearer <token>`, compared in constant time.
+/// `--admin-token`: every `/__admin` route but the health probe and the
+/// console's files wants `Authorization: Bearer <token>`, compared in
+/// constant time.
 fn admin_gate(state: &AppState, request: &Request) -> Result<(), ApiError> {
     let Some(token) = &state.admin_token else {
         return Ok(());
     };
     let path = request.uri().path();
-    if !path.starts_with("/__admin") || path == "/__admin/health" {
+    // The console's files hold no data; the page sends the token itself.
+    if !path.starts_with("/__admin") || path == "/__admin/health" || super::console::is_public(path)
+    {
         return Ok(());
     }
     let given = request

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod admission;
 pub mod connections;
+pub mod console;
 pub mod cors;
 pub mod extract;
 pub mod faults;
@@ -47,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE_PATH, api)
         .merge(admin::router())
+        .merge(console::router())
 }
 
 /// The whole application: the emulated API under `BASE_PATH`, the

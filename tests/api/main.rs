@@ -11,6 +11,7 @@ mod accounts;
 mod auth;
 mod ceql_differential;
 mod cli;
+mod console;
 mod controls;
 mod cors;
 mod durability;

@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi::serve_controls))
         .routes((schemas, paths, seed))
         .routes(routes!(tenants::reset_server))
-        .routes(routes!(tenants::create))
+        .routes(routes!(tenants::list, tenants::create))
         .routes(routes!(tenants::remove))
         .routes(routes!(tenants::reset))
         .routes(routes!(requests::list, requests::clear))
