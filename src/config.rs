@@ -94,6 +94,36 @@ pub struct Config {
     #[arg(long, env = "LOCALELEMENTS_JOURNAL_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub journal_bytes: usize,
 
+    /// The journal also keeps each request's and response's JSON body, with
+    /// every credential-like field (password, secret, authorization, token)
+    /// replaced by `"[redacted]"`; the bodies count against
+    /// `--journal-bytes`. On the command line a bare flag is `true`; a
+    /// value, or the environment variable, may be `true/false/1/0/yes/no/on/off`.
+    #[arg(
+        long,
+        env = "LOCALELEMENTS_JOURNAL_BODIES",
+        value_parser = BoolishValueParser::new(),
+        action = ArgAction::Set,
+        num_args = 0..=1,
+        require_equals = true,
+        default_value_t = false,
+        default_missing_value = "true"
+    )]
+    pub journal_bodies: bool,
+
+    /// A web origin (`http://localhost:3000`) whose pages may call the
+    /// emulated API: preflights are answered and the CORS headers added.
+    /// Repeatable; `*` for any origin; the environment variable takes a
+    /// comma-separated list. The `/__admin` controls never answer other
+    /// origins.
+    #[arg(
+        long,
+        env = "LOCALELEMENTS_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_parser = parse_cors_origin
+    )]
+    pub cors_origin: Vec<String>,
+
     /// Wrong `Elements-User-Password` values a minute for one user before
     /// that user's further attempts are answered 429 until the minute is
     /// over.
@@ -159,6 +189,8 @@ impl Config {
             shutdown_timeout: Duration::from_secs(10),
             query_timeout: Duration::from_secs(2),
             journal_bytes: 16 * 1024 * 1024,
+            journal_bodies: false,
+            cors_origin: Vec::new(),
             password_attempts: 10,
         }
     }
@@ -192,4 +224,27 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .or(addresses.first())
         .copied()
         .ok_or_else(|| "the host resolves to no address".to_owned())
+}
+
+/// A `--cors-origin`: `*`, or an origin as browsers send it in `Origin`:
+/// `http://` or `https://`, a host, an optional port, nothing else.
+pub fn parse_cors_origin(text: &str) -> Result<String, String> {
+    const EXPECTED: &str =
+        "expected `*` or an origin such as http://localhost:3000 (scheme, host, optional port; no path)";
+    if text == "*" {
+        return Ok(text.to_owned());
+    }
+    let uri: axum::http::Uri = text.parse().map_err(|_| EXPECTED.to_owned())?;
+    let is_origin = matches!(uri.scheme_str(), Some("http" | "https"))
+        // `http::Uri` gives `http://host` the path `/`; an origin has none.
+        && !text.ends_with('/')
+        && uri.path_and_query().is_none_or(|path| path.as_str() == "/")
+        && uri
+            .authority()
+            .is_some_and(|authority| !authority.host().is_empty() && !authority.as_str().contains('@'));
+    if is_origin {
+        Ok(text.to_owned())
+    } else {
+        Err(EXPECTED.to_owned())
+    }
 }

@@ -22,7 +22,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
@@ -32,6 +32,7 @@ use tokio::sync::Semaphore;
 
 use super::admin::MAX_FIXTURE_BYTES;
 use super::extract::{is_json, too_large, MAX_BODY_BYTES};
+use super::journal::BodySlot;
 use super::state::{AppState, Limits};
 use super::BASE_PATH;
 use crate::domain::access::Caller;
@@ -140,7 +141,14 @@ async fn prepare(
         Caller::from_request_parts(&mut parts, state).await?;
     }
     let body = match limit {
-        Some(limit) => read_body(body, limit, in_flight.client_timeout).await?,
+        Some(limit) => {
+            let bytes = read_body(body, limit, in_flight.client_timeout).await?;
+            // `--journal-bodies`: the journal keeps what the handler reads.
+            if let Some(BodySlot(slot)) = parts.extensions.get::<BodySlot>() {
+                let _ = slot.set(bytes.clone());
+            }
+            Body::from(bytes)
+        }
         None => body,
     };
     Ok(Request::from_parts(parts, body))
@@ -168,10 +176,10 @@ fn body_limit(request: &Request, route: &str, is_api: bool) -> Option<usize> {
 }
 
 /// The whole body, in memory.
-async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Body, ApiError> {
+async fn read_body(body: Body, limit: usize, timeout: Duration) -> Result<Bytes, ApiError> {
     let read = tokio::time::timeout(timeout, Limited::new(body, limit).collect()).await;
     match read {
-        Ok(Ok(collected)) => Ok(Body::from(collected.to_bytes())),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(error)) if error.is::<LengthLimitError>() => Err(too_large(limit)),
         // The client broke off its request: nobody reads this answer.
         Ok(Err(error)) => Err(ApiError::bad_request(format!(

@@ -1,12 +1,16 @@
 //! The request journal (docs/controls.md#request-journal): the most recent requests to the emulated
 //! API, newest first, bounded by count and by bytes. Only what is listed in
-//! [`JournalEntry`] is kept: never a header, never a body, and query values
-//! whose names speak of passwords or secrets are blanked.
+//! [`JournalEntry`] is kept: never a header; query values whose names speak
+//! of credentials are blanked; and the JSON bodies only with
+//! `--journal-bodies`, their credential-like fields redacted.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
+use axum::body::Bytes;
 use serde::Serialize;
+use serde_json::value::RawValue;
+use serde_json::Value;
 use utoipa::ToSchema;
 
 /// One answered request.
@@ -19,14 +23,37 @@ pub struct JournalEntry {
     pub time: String,
     pub method: String,
     pub path: String,
-    /// The query string, with password- and secret-like values blanked.
+    /// The query string, with credential-like values blanked; `null`
+    /// when there was none.
+    #[schema(required = true)]
     pub query: Option<String>,
+    #[schema(minimum = 100, maximum = 599)]
     pub status: u16,
     pub duration_ms: f64,
     /// The authenticated caller, when there was one.
+    #[schema(required = true)]
     pub organization_id: Option<i64>,
+    #[schema(required = true)]
     pub user_id: Option<i64>,
+    /// Only with `--journal-bodies`: the request's JSON body as the handler
+    /// read it, every credential-like field `"[redacted]"`; `null` when it
+    /// had none (or none that parses as JSON, or it was refused before
+    /// being read), `"[truncated]"` when it did not fit `--journal-bytes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Value, required = false)]
+    pub request_body: Option<Box<RawValue>>,
+    /// Only with `--journal-bodies`: the answer's JSON body, redacted and
+    /// cut in the same way; `null` when it had none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Value, required = false)]
+    pub response_body: Option<Box<RawValue>>,
 }
+
+/// Filled in by `admission` when it reads a request's body, read by the
+/// middleware for `--journal-bodies`: only there when the journal keeps
+/// bodies.
+#[derive(Debug, Clone, Default)]
+pub struct BodySlot(pub std::sync::Arc<OnceLock<Bytes>>);
 
 /// Filled in by the `Caller` extractor, read by the middleware once the
 /// response is ready: which organization and user a request acted as.
@@ -68,6 +95,8 @@ pub const TRUNCATED: &str = "[truncated]";
 pub struct Journal {
     capacity: usize,
     max_bytes: usize,
+    /// `--journal-bodies`.
+    bodies: bool,
     inner: Mutex<Entries>,
 }
 
@@ -89,12 +118,30 @@ impl JournalEntry {
             + self.method.capacity()
             + self.path.capacity()
             + self.query.as_ref().map_or(0, String::capacity)
+            + [&self.request_body, &self.response_body]
+                .into_iter()
+                .flatten()
+                .map(|body| body.get().len())
+                .sum::<usize>()
     }
 
-    /// Makes the entry fit in `budget` bytes by cutting its query, then its
-    /// path, each then ending in [`TRUNCATED`]; `false` when it cannot fit
-    /// even so (a budget of a few hundred bytes), and it is not kept.
+    /// Makes the entry fit in `budget` bytes by replacing its bodies
+    /// (response, then request) with `"[truncated]"`, then cutting its
+    /// query, then its path, each then ending in [`TRUNCATED`]; `false`
+    /// when it cannot fit even so (a budget of a few hundred bytes), and it
+    /// is not kept.
     fn fit(&mut self, budget: usize) -> bool {
+        let cut_body = |body: &mut Option<Box<RawValue>>| {
+            if body.is_some() {
+                *body = Some(json_text(&Value::from(TRUNCATED)));
+            }
+        };
+        if self.bytes() > budget {
+            cut_body(&mut self.response_body);
+        }
+        if self.bytes() > budget {
+            cut_body(&mut self.request_body);
+        }
         if self.bytes() <= budget {
             return true;
         }
@@ -127,11 +174,13 @@ fn cut(text: &mut String, excess: usize) {
 
 impl Journal {
     /// Keeps at most `capacity` entries and `max_bytes` bytes of them (see
-    /// [`JournalEntry::bytes`]); either 0 keeps nothing.
-    pub fn new(capacity: usize, max_bytes: usize) -> Self {
+    /// [`JournalEntry::bytes`]); either 0 keeps nothing. With `bodies`, the
+    /// entries hold the JSON bodies too.
+    pub fn new(capacity: usize, max_bytes: usize, bodies: bool) -> Self {
         Self {
             capacity,
             max_bytes,
+            bodies,
             inner: Mutex::new(Entries {
                 list: VecDeque::with_capacity(capacity.min(4096)),
                 bytes: 0,
@@ -141,6 +190,11 @@ impl Journal {
 
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// Whether entries hold the JSON bodies (`--journal-bodies`).
+    pub fn keeps_bodies(&self) -> bool {
+        self.bodies
     }
 
     /// The bytes the entries hold now, at most `max_bytes`.
@@ -200,8 +254,66 @@ impl Journal {
     }
 }
 
-/// The query string with the values of password- or secret-like parameters
-/// blanked, so a client that puts one in a URL does not have it recorded.
+/// Whether a field or parameter of this name may carry a credential: its
+/// name contains one of these, in any case (`orgSecret`, `adminPassword`,
+/// the ready `authorization` value of a tenant, a `token`).
+pub fn is_credential_name(name: &str) -> bool {
+    const CREDENTIALS: [&str; 6] = [
+        "password",
+        "passwd",
+        "secret",
+        "authorization",
+        "token",
+        "apikey",
+    ];
+    let name = name.to_lowercase();
+    CREDENTIALS.iter().any(|word| name.contains(word))
+}
+
+/// What a redacted body field holds.
+pub const REDACTED: &str = "[redacted]";
+
+/// A JSON body as the journal keeps it: every field whose name
+/// [`is_credential_name`], at any depth, replaced by [`REDACTED`]; `null`
+/// for an empty body or one that is not JSON (which cannot be redacted
+/// field by field, so none of it is kept).
+pub fn redacted_body(bytes: &[u8]) -> Box<RawValue> {
+    let mut value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+    redact(&mut value);
+    json_text(&value)
+}
+
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if is_credential_name(name) {
+                    *field = Value::from(REDACTED);
+                } else {
+                    redact(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// A value as JSON text, ready to be written as it is.
+fn json_text(value: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value)
+        .unwrap_or_else(|error| unreachable!("a JSON value serializes: {error}"))
+}
+
+/// No body, as [`JournalEntry::request_body`] or `response_body` holds it
+/// with `--journal-bodies`.
+pub fn no_body() -> Box<RawValue> {
+    json_text(&Value::Null)
+}
+
+/// The query string with the values of credential-like parameters (see
+/// [`is_credential_name`]) blanked, so a client that puts one in a URL does
+/// not have it recorded.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
@@ -210,9 +322,9 @@ pub fn redact_query(query: &str) -> String {
             // Judge the name as the server reads it: `pass%77ord` is `password`.
             let decoded = form_urlencoded::parse(name.as_bytes())
                 .next()
-                .map(|(decoded, _)| decoded.to_lowercase())
+                .map(|(decoded, _)| decoded.into_owned())
                 .unwrap_or_default();
-            if pair.contains('=') && (decoded.contains("password") || decoded.contains("secret")) {
+            if pair.contains('=') && is_credential_name(&decoded) {
                 format!("{name}=<redacted>")
             } else {
                 pair.to_owned()
@@ -237,12 +349,14 @@ mod tests {
             duration_ms: 0.0,
             organization_id: None,
             user_id: None,
+            request_body: None,
+            response_body: None,
         }
     }
 
     #[test]
     fn keeps_the_newest_up_to_its_capacity() {
-        let journal = Journal::new(3, usize::MAX);
+        let journal = Journal::new(3, usize::MAX, false);
         for n in 0..5 {
             journal.record(entry(n));
         }
@@ -258,7 +372,7 @@ mod tests {
 
     #[test]
     fn filters_combine() {
-        let journal = Journal::new(100, usize::MAX);
+        let journal = Journal::new(100, usize::MAX, false);
         for n in 0..10 {
             journal.record(entry(n));
         }
@@ -295,7 +409,7 @@ mod tests {
     #[test]
     fn keeps_the_newest_within_its_bytes() {
         let size = with_query(0, &"q".repeat(1000)).bytes();
-        let journal = Journal::new(1000, 3 * size + size / 2);
+        let journal = Journal::new(1000, 3 * size + size / 2, false);
         for n in 0..10 {
             journal.record(with_query(n, &"q".repeat(1000)));
             assert!(journal.bytes() <= 3 * size + size / 2);
@@ -313,7 +427,7 @@ mod tests {
     #[test]
     fn an_entry_larger_than_the_budget_is_kept_cut_and_says_so() {
         let budget = entry(0).bytes() + 100;
-        let journal = Journal::new(10, budget);
+        let journal = Journal::new(10, budget, false);
         journal.record(entry(1));
         journal.record(with_query(2, &"é".repeat(10_000)));
         let kept = journal.list(&JournalFilter::default());
@@ -343,11 +457,11 @@ mod tests {
 
     #[test]
     fn a_budget_too_small_for_any_entry_keeps_nothing() {
-        let journal = Journal::new(10, 16);
+        let journal = Journal::new(10, 16, false);
         journal.record(entry(1));
         assert!(ids(&journal).is_empty());
         assert_eq!(journal.bytes(), 0);
-        let none = Journal::new(10, 0);
+        let none = Journal::new(10, 0, false);
         none.record(entry(1));
         assert!(ids(&none).is_empty());
     }
@@ -362,5 +476,43 @@ mod tests {
             redact_query("pass%77ord=hunter2&Se%43ret=x"),
             "pass%77ord=<redacted>&Se%43ret=<redacted>"
         );
+    }
+
+    #[test]
+    fn credential_fields_are_redacted_at_any_depth() {
+        let body = br#"{"email": "a@b.test", "password": "hunter2", "orgSecret": "o",
+            "users": [{"userSecret": "u", "AdminPassword": {"nested": 1}, "roles": ["org-admin"]}],
+            "authorization": "User u, Organization o", "nextToken": "t", "credentialsExpired": false}"#;
+        let redacted: Value = serde_json::from_str(redacted_body(body).get()).unwrap();
+        assert_eq!(
+            redacted,
+            serde_json::json!({"email": "a@b.test", "password": REDACTED, "orgSecret": REDACTED,
+                "users": [{"userSecret": REDACTED, "AdminPassword": REDACTED, "roles": ["org-admin"]}],
+                "authorization": REDACTED, "nextToken": REDACTED, "credentialsExpired": false})
+        );
+        for unreadable in [&b""[..], b"{\"password\": \"hunter2\"", b"\xff"] {
+            assert_eq!(redacted_body(unreadable).get(), "null");
+        }
+    }
+
+    #[test]
+    fn bodies_count_and_are_cut_before_the_query() {
+        let with_bodies = |n: u16, size: usize| JournalEntry {
+            request_body: Some(json_text(&Value::from("r".repeat(size)))),
+            response_body: Some(json_text(&Value::from("s".repeat(size)))),
+            ..with_query(n, "q=1")
+        };
+        let small = with_bodies(0, 10);
+        assert_eq!(small.bytes(), with_query(0, "q=1").bytes() + 2 * 12);
+        let budget = with_bodies(0, 1000).bytes() - 500;
+        let journal = Journal::new(10, budget, true);
+        assert!(journal.keeps_bodies());
+        journal.record(with_bodies(1, 1000));
+        let kept = &journal.list(&JournalFilter::default())[0];
+        let truncated = format!("\"{TRUNCATED}\"");
+        assert_eq!(kept.response_body.as_ref().unwrap().get(), truncated);
+        assert_eq!(kept.request_body.as_ref().unwrap().get().len(), 1002);
+        assert_eq!(kept.query.as_deref(), Some("q=1"));
+        assert!(journal.bytes() <= budget);
     }
 }

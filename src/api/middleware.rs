@@ -13,13 +13,16 @@
 
 use std::time::Instant;
 
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER};
+use axum::http::header::{ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN, RETRY_AFTER, VARY};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use rand::RngCore;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::request_id::{MakeRequestId, RequestId};
 use tower_http::trace::TraceLayer;
@@ -30,7 +33,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::admission;
-use super::journal::{redact_query, CallerSlot, JournalEntry};
+use super::cors::is_api_path;
+use super::journal::{no_body, redact_query, redacted_body, BodySlot, CallerSlot, JournalEntry};
 use crate::api::state::AppState;
 use crate::domain::secret::SecretDigest;
 use crate::error::{ApiError, ErrorMessage};
@@ -149,9 +153,16 @@ pub async fn request_envelope(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(redact_query);
-    let is_admin = path.starts_with("/__admin");
+    // The journal is about the emulated API; control traffic and any other
+    // path (a browser's `/favicon.ico`) stay out.
+    let journaled = is_api_path(&path);
     let caller = CallerSlot::default();
     request.extensions_mut().insert(caller.clone());
+    let request_body = (journaled && state.journal.keeps_bodies()).then(|| {
+        let slot = BodySlot::default();
+        request.extensions_mut().insert(slot.clone());
+        slot
+    });
     let started = Instant::now();
     let time = OffsetDateTime::now_utc();
     let response = match same_origin_gate(&request).and_then(|()| admin_gate(&state, &request)) {
@@ -170,9 +181,19 @@ pub async fn request_envelope(
     state
         .metrics
         .observe(method.as_str(), &route, status, elapsed.as_secs_f64());
-    // The journal is about the emulated API; control traffic stays out.
-    if !is_admin {
+    if journaled {
         let (organization_id, user_id) = caller.0.get().copied().unzip();
+        let (request_body, response_body) = match request_body {
+            None => (None, None),
+            Some(BodySlot(slot)) => {
+                let request_body = slot
+                    .get()
+                    .map_or_else(no_body, |bytes| redacted_body(bytes));
+                let (kept, response_body) = response_json(response, &id).await;
+                response = kept;
+                (Some(request_body), Some(response_body))
+            }
+        };
         state.journal.record(JournalEntry {
             request_id: id,
             time: time.format(&Rfc3339).unwrap_or_default(),
@@ -183,9 +204,47 @@ pub async fn request_envelope(
             duration_ms: elapsed.as_secs_f64() * 1000.0,
             organization_id,
             user_id,
+            request_body,
+            response_body,
         });
     }
     response
+}
+
+/// For `--journal-bodies`: the answer's JSON body, redacted, and the answer
+/// itself, unchanged. Every answer of the emulated API is built in memory,
+/// so reading it whole costs a copy, not a wait.
+async fn response_json(response: Response, id: &str) -> (Response, Box<RawValue>) {
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !is_json {
+        return (response, no_body());
+    }
+    let (parts, body) = response.into_parts();
+    match body.collect().await {
+        Ok(collected) => {
+            let bytes = collected.to_bytes();
+            let redacted = redacted_body(&bytes);
+            (Response::from_parts(parts, Body::from(bytes)), redacted)
+        }
+        // Not for a body built in memory; the client is told, not left
+        // with half an answer.
+        Err(error) => {
+            tracing::error!(%error, "an answer's body could not be read for the journal");
+            let body = ErrorBody {
+                request_id: id,
+                message: "Internal error",
+            };
+            let mut failed = (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response();
+            if let Ok(value) = HeaderValue::from_str(id) {
+                failed.headers_mut().insert(REQUEST_ID_HEADER, value);
+            }
+            (failed, no_body())
+        }
+    }
 }
 
 /// Injected faults (the `/__admin/faults` rules), before any handler and
@@ -303,14 +362,17 @@ fn split_host_port(authority: &str) -> Option<(&str, u16)> {
     (valid && !host.is_empty()).then_some((host, port))
 }
 
-/// `--admin-token`: every `/__admin` route but the health probe wants
-/// `Authorization: Bearer <token>`, compared in constant time.
+/// `--admin-token`: every `/__admin` route but the health probe and the
+/// console's files wants `Authorization: Bearer <token>`, compared in
+/// constant time.
 fn admin_gate(state: &AppState, request: &Request) -> Result<(), ApiError> {
     let Some(token) = &state.admin_token else {
         return Ok(());
     };
     let path = request.uri().path();
-    if !path.starts_with("/__admin") || path == "/__admin/health" {
+    // The console's files hold no data; the page sends the token itself.
+    if !path.starts_with("/__admin") || path == "/__admin/health" || super::console::is_public(path)
+    {
         return Ok(());
     }
     let given = request
@@ -338,10 +400,16 @@ async fn error_shape(
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    // `Allow` (405) and `Retry-After` (503) must survive the rewrite.
-    let kept: Vec<_> = [ALLOW, RETRY_AFTER]
-        .into_iter()
-        .filter_map(|name| Some((name.clone(), response.headers().get(&name)?.clone())))
+    // `Allow` (405), `Retry-After` (503) and the CORS headers
+    // (`--cors-origin`) must survive the rewrite.
+    let kept: Vec<_> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            [ALLOW, RETRY_AFTER, VARY].contains(name)
+                || name.as_str().starts_with("access-control-")
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
     let message = match response.extensions().get::<ErrorMessage>() {
         Some(ErrorMessage(message)) => message.clone(),

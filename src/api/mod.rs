@@ -6,6 +6,8 @@ pub mod accounts;
 pub mod admin;
 pub mod admission;
 pub mod connections;
+pub mod console;
+pub mod cors;
 pub mod extract;
 pub mod faults;
 pub mod journal;
@@ -46,13 +48,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest(BASE_PATH, api)
         .merge(admin::router())
+        .merge(console::router())
 }
 
 /// The whole application: the emulated API under `BASE_PATH`, the
 /// `/__admin` controls, and the request envelope around both.
 ///
 /// From the outside in: the request id, span and envelope (which also
-/// checks `--admin-token`), injected faults, panics caught, then, on
+/// checks `--admin-token`), CORS on the emulated API when configured,
+/// injected faults, panics caught, then, on
 /// matched routes only, `admission::admit`: the caller authenticated, the
 /// body read, and only then one of the `--max-in-flight` places and the
 /// `--request-timeout` around the handler. An unknown route (404) or method
@@ -71,6 +75,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::inject_faults,
+        ))
+        // `--cors-origin`: a preflight is answered here, before faults,
+        // credentials and places; inside the envelope, so it has an id and
+        // is logged, counted and journaled like any request.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cors::api_only,
         ))
         // One set of places for the whole server (per route would be a
         // limit per route), shared by the faults' delays and the handlers.

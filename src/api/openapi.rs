@@ -1,16 +1,23 @@
-//! `GET /__admin/openapi.json` (docs/controls.md#openapi-document): an
-//! OpenAPI 3.1 description of every route, the emulated API and the
-//! `/__admin` controls. Each route is declared once, with its
+//! The OpenAPI 3.1 documents (docs/controls.md#openapi-documents), one per
+//! plane, each ready for client generators as it is:
+//! `GET /__admin/openapi.json` describes the emulated API, with the server
+//! `/elements/api-v2` and paths below it, so a client generated from it
+//! works with the printed base URL; `GET /__admin/openapi-controls.json`
+//! describes the `/__admin` controls, with the server `/__admin`. (One
+//! document cannot hold both with relative paths: `/organizations` is a
+//! path of each plane; and generated clients take one base URL, whatever
+//! per-path `servers` say.) Each route is declared once, with its
 //! `#[utoipa::path]` annotation, in its module's `OpenApiRouter`
-//! (`utoipa_axum::routes!`); the document is what those routers collect,
-//! on top of [`ApiDoc`]. `.ci/run` checks the server's real answers
-//! against it with schemathesis.
+//! (`utoipa_axum::routes!`); both documents are cut from what those
+//! routers collect, on top of [`ApiDoc`]. `.ci/run` checks the server's
+//! real answers against them with schemathesis, lints them with spectral,
+//! and drives a client generated from the API's.
 //!
 //! utoipa 5 always writes `"openapi": "3.1.0"` (its derive has no version
 //! option; 3.1 is the only one it knows). What every operation shares is
 //! added by [`Envelope`] rather than repeated in each annotation: the
 //! `Elements-Request-Id` header on every response, the 500 of a real
-//! internal fault, and the `Authorization` security scheme.
+//! internal fault, and the security schemes.
 
 use axum::Json;
 use serde_json::Value;
@@ -18,7 +25,9 @@ use utoipa::openapi::header::Header;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, SchemaType, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, RefOr};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
@@ -27,6 +36,9 @@ use super::wire::{AccountJson, UserJson};
 
 /// The name of the security scheme of the emulated API.
 pub const SECURITY_SCHEME: &str = "Authorization";
+
+/// The name of the security scheme of the controls (`--admin-token`).
+pub const ADMIN_TOKEN_SCHEME: &str = "AdminToken";
 
 /// Response headers whose presence the document promises (`required`);
 /// `Elements-Next-Page-Token` is only there when more results follow.
@@ -38,16 +50,6 @@ const REQUIRED_HEADERS: [&str; 3] = [
 
 #[derive(OpenApi)]
 #[openapi(
-    info(
-        title = "localelements",
-        description = "A local, stateful stand-in for the Cloud Elements account-users API \
-(`/elements/api-v2`), and its own controls (`/__admin`, open without credentials).
-
-Every response carries `Elements-Request-Id`. Every 4xx and 5xx answer has the body \
-`{\"requestId\": \"<24 hex>\", \"message\": \"...\"}` (schema `Error`), including the ones \
-no operation can list: 404 for an unknown path and 405 for a method a path does not serve. \
-Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
-    ),
     components(schemas(ErrorBody)),
     tags(
         (name = "account users", description = "The five account-user endpoints"),
@@ -55,7 +57,7 @@ Request bodies are limited to 1 MiB (64 MiB for `POST /__admin/seed`)."
         (name = "roles", description = "A user's roles"),
         (name = "accounts", description = "Accounts, for org-admins only"),
         (name = "organizations", description = "The caller's organization: itself, its default account's users, its accounts"),
-        (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials"),
+        (name = "admin", description = "The stand-in's own controls; not part of the real API, open without credentials unless the server has `--admin-token`"),
     )
 )]
 pub struct ApiDoc;
@@ -127,8 +129,25 @@ impl Modify for Envelope {
                     "Authorization",
                     "`User <userSecret>, Organization <orgSecret>`: the two parts in either \
                      order, comma-separated; a third `Element <token>` part is accepted and \
-                     ignored. Missing, malformed or wrong credentials, or an inactive user: 401.",
+                     ignored; sent as it is, with no `Bearer` or other prefix. Missing, \
+                     malformed or wrong credentials, or an inactive user: 401.",
                 ))),
+            );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                ADMIN_TOKEN_SCHEME,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(
+                            "Only when the server was started with `--admin-token`: \
+                             `Authorization: Bearer <token>`. Without that flag the \
+                             controls are open.",
+                        ))
+                        .build(),
+                ),
             );
         for (path, item) in openapi.paths.paths.iter_mut() {
             let admin = path.starts_with("/__admin");
@@ -136,6 +155,13 @@ impl Modify for Envelope {
             // wants the token.
             let guarded = admin && path != "/__admin/health";
             for operation in operations(item) {
+                if guarded {
+                    // Open, or the token: which one depends on the flag.
+                    operation.security = Some(vec![
+                        SecurityRequirement::default(),
+                        SecurityRequirement::new(ADMIN_TOKEN_SCHEME, Vec::<String>::new()),
+                    ]);
+                }
                 if let Some(body) = &mut operation.request_body {
                     for content in body.content.values_mut() {
                         strip_null_body(content);
@@ -269,10 +295,11 @@ fn ok() -> Object {
         .build()
 }
 
-/// The document as served: the derived one, with the headers that are
-/// always present marked `required` (utoipa's `Header` has no such field)
-/// and the links' field names as OpenAPI spells them.
-pub fn document() -> Value {
+/// Every route of both planes, as utoipa derives them, with the headers
+/// that are always present marked `required` (utoipa's `Header` has no such
+/// field) and the links' field names as OpenAPI spells them; the two
+/// documents are cut from it by [`Plane::cut`].
+fn whole() -> Value {
     let mut openapi = super::routes().into_openapi();
     Envelope.modify(&mut openapi);
     let mut document = serde_json::to_value(openapi)
@@ -312,6 +339,152 @@ pub fn document() -> Value {
     document
 }
 
+/// One of the two documents.
+struct Plane {
+    /// The server URL, relative to the document's own: the paths of the
+    /// plane start with it, and are written without it.
+    prefix: &'static str,
+    title: &'static str,
+    description: &'static str,
+}
+
+const API: Plane = Plane {
+    prefix: super::BASE_PATH,
+    title: "localelements: the emulated API",
+    description: "A local, stateful stand-in for the Cloud Elements account-users API. The \
+server URL is `/elements/api-v2` on the host that serves this document: \
+`http://127.0.0.1:8080/elements/api-v2` by default, the `Base URL` the server prints at start. \
+Every call needs the `Authorization` header the server prints, sent as it is.
+
+Every response carries `Elements-Request-Id`. Every 4xx and 5xx answer has the body \
+`{\"requestId\": \"<24 hex>\", \"message\": \"...\"}` (schema `Error`), including the ones \
+no operation can list: 404 for an unknown path and 405 for a method a path does not serve. \
+Request bodies are limited to 1 MiB. The stand-in's own controls are described at \
+`/__admin/openapi-controls.json`.",
+};
+
+const CONTROLS: Plane = Plane {
+    prefix: "/__admin",
+    title: "localelements: the /__admin controls",
+    description: "The stand-in's own controls, not part of the real API: tenants, fixtures, \
+snapshots, the request journal, faults, the clock. The server URL is `/__admin` on the host \
+that serves this document (`http://127.0.0.1:8080/__admin` by default). Open without \
+credentials unless the server was started with `--admin-token`; a request from a web page of \
+another origin is refused (403).
+
+Every response carries `Elements-Request-Id`. Every 4xx and 5xx answer has the body \
+`{\"requestId\": \"<24 hex>\", \"message\": \"...\"}` (schema `Error`), including 404 for an \
+unknown path and 405 for a method a path does not serve. Request bodies are limited to 1 MiB \
+(64 MiB for `POST /seed`). The emulated API is described at `/__admin/openapi.json`.",
+};
+
+impl Plane {
+    /// The plane's document from the whole: its paths without the prefix,
+    /// its server, and only the tags, schemas and security schemes it uses.
+    fn cut(&self, whole: &Value) -> Value {
+        let paths: serde_json::Map<String, Value> = whole["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(path, item)| {
+                let rest = path.strip_prefix(self.prefix)?;
+                rest.starts_with('/')
+                    .then(|| (rest.to_owned(), item.clone()))
+            })
+            .collect();
+        let operations = || {
+            paths
+                .values()
+                .filter_map(Value::as_object)
+                .flat_map(|item| item.values())
+        };
+        let used_tags: std::collections::BTreeSet<&str> = operations()
+            .flat_map(|operation| operation["tags"].as_array().into_iter().flatten())
+            .filter_map(Value::as_str)
+            .collect();
+        let tags: Vec<Value> = whole["tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|tag| {
+                tag["name"]
+                    .as_str()
+                    .is_some_and(|name| used_tags.contains(name))
+            })
+            .cloned()
+            .collect();
+        let used_schemes: std::collections::BTreeSet<&String> = operations()
+            .flat_map(|operation| operation["security"].as_array().into_iter().flatten())
+            .filter_map(Value::as_object)
+            .flat_map(|requirement| requirement.keys())
+            .collect();
+        let components = &whole["components"];
+        let schemes: serde_json::Map<String, Value> = components["securitySchemes"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| used_schemes.contains(name))
+            .map(|(name, scheme)| (name.clone(), scheme.clone()))
+            .collect();
+        let paths = Value::Object(paths);
+        let schemas = reachable_schemas(&paths, &components["schemas"]);
+        let mut info = whole["info"].clone();
+        info["title"] = Value::from(self.title);
+        info["description"] = Value::from(self.description);
+        serde_json::json!({
+            "openapi": whole["openapi"],
+            "info": info,
+            "servers": [{"url": self.prefix}],
+            "paths": paths,
+            "components": {"schemas": schemas, "securitySchemes": schemes},
+            "tags": tags,
+        })
+    }
+}
+
+/// The schemas `root` refers to, and those they refer to in turn.
+fn reachable_schemas(root: &Value, schemas: &Value) -> serde_json::Map<String, Value> {
+    const PREFIX: &str = "#/components/schemas/";
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(reference)) = object.get("$ref") {
+                    if let Some(name) = reference.strip_prefix(PREFIX) {
+                        found.push(name.to_owned());
+                    }
+                }
+                object.values().for_each(|child| refs(child, found));
+            }
+            Value::Array(items) => items.iter().for_each(|child| refs(child, found)),
+            _ => {}
+        }
+    }
+    let mut kept = serde_json::Map::new();
+    let mut pending = Vec::new();
+    refs(root, &mut pending);
+    while let Some(name) = pending.pop() {
+        if kept.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = schemas.get(&name) {
+            refs(schema, &mut pending);
+            kept.insert(name, schema.clone());
+        }
+    }
+    kept
+}
+
+/// The emulated API's document, as `GET /__admin/openapi.json` serves it.
+pub fn document() -> Value {
+    API.cut(&whole())
+}
+
+/// The controls' document, as `GET /__admin/openapi-controls.json` serves
+/// it.
+pub fn controls_document() -> Value {
+    CONTROLS.cut(&whole())
+}
+
 /// utoipa 5 writes a Link object's fields in snake case (`operation_id`);
 /// OpenAPI names them `operationId`, `operationRef`, `requestBody` (fixed
 /// only in utoipa 6).
@@ -333,8 +506,9 @@ fn camel_case_link_fields(link: &mut serde_json::Map<String, Value>) {
     path = "/__admin/openapi.json",
     operation_id = "adminOpenApi",
     tag = "admin",
-    summary = "This OpenAPI 3.1 document",
-    responses((status = 200, description = "The OpenAPI document", body = Object)),
+    summary = "The emulated API's OpenAPI 3.1 document",
+    description = "The OpenAPI 3.1 document of `/elements/api-v2`, its paths relative to the server entry `/elements/api-v2`: a client generated from it works with the base URL the server prints.",
+    responses((status = 200, description = "The OpenAPI document of `/elements/api-v2`", body = Object)),
 )]
 pub async fn serve() -> Json<Value> {
     // The same every time: built once.
@@ -342,20 +516,41 @@ pub async fn serve() -> Json<Value> {
     Json(DOCUMENT.get_or_init(document).clone())
 }
 
+/// `GET /__admin/openapi-controls.json`
+#[utoipa::path(
+    get,
+    path = "/__admin/openapi-controls.json",
+    operation_id = "adminOpenApiControls",
+    tag = "admin",
+    summary = "This OpenAPI 3.1 document, of the controls",
+    description = "The OpenAPI 3.1 document of `/__admin`, its paths relative to the server entry `/__admin`.",
+    responses((status = 200, description = "The OpenAPI document of `/__admin`", body = Object)),
+)]
+pub async fn serve_controls() -> Json<Value> {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(controls_document).clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_document_is_openapi_3_1() {
-        let document = document();
-        let version = document["openapi"].as_str().unwrap_or_default();
-        assert!(version.starts_with("3.1."), "{version}");
+    fn the_documents_are_openapi_3_1() {
+        for document in [document(), controls_document()] {
+            let version = document["openapi"].as_str().unwrap_or_default();
+            assert!(version.starts_with("3.1."), "{version}");
+        }
     }
 
     #[test]
     fn every_response_carries_a_required_request_id() {
-        let document = document();
+        for document in [document(), controls_document()] {
+            every_response_carries_a_required_request_id_in(&document);
+        }
+    }
+
+    fn every_response_carries_a_required_request_id_in(document: &Value) {
         for (path, item) in document["paths"].as_object().into_iter().flatten() {
             for (method, operation) in item.as_object().into_iter().flatten() {
                 for (status, response) in operation["responses"].as_object().into_iter().flatten() {

@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     operation_id = "listUserRoles",
     tag = "roles",
     summary = "The roles of a user",
+    description = "The roles the user holds, directly, in the caller's organization.",
     params(("user" = String, Path, description = "All digits: a user id; anything else: an email, compared case-insensitively")),
     responses(
         (status = 200, description = "The user's roles, in catalogue order", body = Vec<RoleJson>),

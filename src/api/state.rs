@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tower_http::cors::CorsLayer;
+
 use super::faults::Faults;
 use super::journal::Journal;
 use super::metrics::Metrics;
@@ -21,6 +23,8 @@ pub struct AppState {
     /// `--admin-token`: when set, `/__admin` wants it as a bearer token.
     pub admin_token: Option<Secret>,
     pub limits: Limits,
+    /// `--cors-origin`: `None` when not given.
+    pub cors: Option<CorsLayer>,
 }
 
 /// Overload protection (`--max-in-flight`, `--request-timeout`), and the
@@ -36,7 +40,11 @@ impl AppState {
     pub fn new(services: Services, config: &Config) -> Self {
         Self {
             services,
-            journal: Arc::new(Journal::new(config.journal_size, config.journal_bytes)),
+            journal: Arc::new(Journal::new(
+                config.journal_size,
+                config.journal_bytes,
+                config.journal_bodies,
+            )),
             faults: Arc::new(Faults::default()),
             metrics: Arc::new(Metrics::default()),
             admin_token: config.admin_token.clone().map(Secret::new),
@@ -45,6 +53,7 @@ impl AppState {
                 request_timeout: Duration::from_secs(config.request_timeout.max(1)),
                 client_timeout: config.client_timeout,
             },
+            cors: super::cors::layer(&config.cors_origin),
         }
     }
 }

@@ -12,7 +12,8 @@ use crate::domain::secret::Secret;
 use crate::domain::user::{Email, NewUser};
 use crate::error::ApiError;
 use crate::store::organizations::{
-    self, DefaultAccount, FirstAdmin, NewOrganization, OrganizationIds, OrganizationRow, OriginKind,
+    self, DefaultAccount, FirstAdmin, NewOrganization, OrganizationIds, OrganizationListing,
+    OrganizationRow, OriginKind,
 };
 use crate::store::StoreError;
 
@@ -156,6 +157,15 @@ pub async fn seed(services: &Services, source: Source) -> Result<SeedReport, Api
     loaded
         .report
         .ok_or_else(|| ApiError::internal("a fixture load without its report"))
+}
+
+/// Every organization with the credentials of an org-admin, for the
+/// controls (which are trusted: they can make and reset organizations).
+pub async fn list(services: &Services) -> Result<Vec<OrganizationListing>, ApiError> {
+    let mut tx = services.store.read().await?;
+    let listing = organizations::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(listing)
 }
 
 fn no_organization(id: i64) -> ApiError {

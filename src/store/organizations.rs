@@ -412,3 +412,44 @@ pub async fn rename(
         .await?;
     Ok(())
 }
+
+/// An organization as `GET /__admin/organizations` lists it: with the
+/// credentials of one active org-admin of its default account (its first
+/// org-admin while they are active, else the one with the lowest id), or
+/// none when it has no such user (a fixture may make one without).
+#[derive(Debug, Clone, FromRow)]
+pub struct OrganizationListing {
+    pub id: i64,
+    pub name: String,
+    /// `server`, `tenant` or `fixture`.
+    pub kind: String,
+    pub default_account_id: i64,
+    pub organization_secret: String,
+    pub admin_user_id: Option<i64>,
+    pub admin_email: Option<String>,
+    pub admin_secret: Option<String>,
+}
+
+/// Every organization, by id.
+pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<OrganizationListing>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT l.id, l.name, l.kind, l.default_account_id, l.organization_secret, \
+                u.id AS admin_user_id, u.email AS admin_email, u.secret AS admin_secret \
+         FROM (SELECT o.id, o.name, COALESCE(og.kind, 'fixture') AS kind, \
+                      a.id AS default_account_id, o.secret AS organization_secret, \
+                      COALESCE( \
+                        (SELECT c.id FROM users c \
+                         JOIN user_roles r ON r.user_id = c.id AND r.role_key = 'org-admin' \
+                         WHERE c.id = og.admin_user_id AND c.account_id = a.id AND c.active = 1), \
+                        (SELECT MIN(c.id) FROM users c \
+                         JOIN user_roles r ON r.user_id = c.id AND r.role_key = 'org-admin' \
+                         WHERE c.account_id = a.id AND c.active = 1)) AS admin_id \
+               FROM organizations o \
+               JOIN accounts a ON a.organization_id = o.id AND a.is_default = 1 \
+               LEFT JOIN organization_origins og ON og.organization_id = o.id) l \
+         LEFT JOIN users u ON u.id = l.admin_id \
+         ORDER BY l.id",
+    )
+    .fetch_all(conn)
+    .await?)
+}

@@ -737,3 +737,137 @@ async fn the_journal_counts_matching_requests() {
     .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+/// Only the emulated API is journaled: a browser's `/favicon.ico`, the
+/// root, a look-alike prefix and the controls are not.
+#[tokio::test]
+async fn the_journal_records_only_the_emulated_api() {
+    let server = TestServer::start().await;
+    for path in [
+        "/favicon.ico",
+        "/",
+        "/elements/api-v2x/accounts",
+        "/elements",
+        "/__admin/health",
+    ] {
+        let url = format!("{}{path}", server.server.url());
+        server.finish(server.client.get(url)).await;
+    }
+    let journal = admin(&server, Method::GET, "/__admin/requests", None).await;
+    assert_eq!(journal.json(), json!([]));
+    server.get("/accounts", &server.admin_auth()).await;
+    let base = format!("{}/elements/api-v2", server.server.url());
+    server.finish(server.client.get(base)).await;
+    let journal = admin(&server, Method::GET, "/__admin/requests", None).await;
+    let entries = journal.json();
+    let paths: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            // Without `--journal-bodies`, no body fields at all.
+            assert!(entry.get("requestBody").is_none(), "{entry}");
+            assert!(entry.get("responseBody").is_none(), "{entry}");
+            entry["path"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(paths, ["/elements/api-v2", "/elements/api-v2/accounts"]);
+}
+
+/// With `--journal-bodies`, entries hold the JSON bodies both ways, with
+/// every credential-like field redacted at any depth; no password, secret
+/// or `Authorization` value appears anywhere in the journal.
+#[tokio::test]
+async fn journal_bodies_are_recorded_with_credentials_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::test_config(&dir);
+    config.journal_bodies = true;
+    let server = TestServer::start_with(dir, config).await;
+    let account = server.default_account().await;
+    let auth = server.admin_auth();
+    let tenant = server.create_tenant().await;
+    let password = server.new_password();
+    let users = format!("/accounts/{account}/users");
+    let body = json!({"firstName": "J", "lastName": "K", "email": "j@bodies.test",
+        "password": password, "city": "Ghent"});
+    let created = server.post(&users, &auth, &body).await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let secret = created.json()["secret"].as_str().unwrap().to_owned();
+    let id = created.id();
+    let new_password = server.new_password();
+    let patched = server
+        .patch(
+            &format!("{users}/{id}"),
+            &auth,
+            &json!({"password": new_password, "city": "Bruges"}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let one = server
+        .finish(
+            server
+                .client
+                .get(server.url(&format!("{users}/{id}")))
+                .header("authorization", &auth)
+                .header("elements-user-password", &new_password),
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    let refusal = server
+        .post(&users, &auth, &json!({"email": "no-name@bodies.test"}))
+        .await;
+    assert_eq!(refusal.status, StatusCode::BAD_REQUEST);
+    let other = server.get("/accounts", &tenant.auth).await;
+    assert_eq!(other.status, StatusCode::OK);
+    server.send(Method::GET, "/accounts", None, None).await;
+
+    let reply = admin(&server, Method::GET, "/__admin/requests", None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    for forbidden in [
+        password.as_str(),
+        new_password.as_str(),
+        secret.as_str(),
+        USER_SECRET,
+        ORG_SECRET,
+        tenant.org_secret.as_str(),
+        tenant.auth.as_str(),
+        auth.as_str(),
+    ] {
+        assert!(
+            !reply.text.contains(forbidden),
+            "{forbidden} was recorded: {}",
+            reply.text
+        );
+    }
+    let entries = reply.json();
+    let entries = entries.as_array().unwrap();
+    let [unauthenticated, tenant_accounts, refused, got, patched, created, ..] = &entries[..]
+    else {
+        panic!("{entries:?}")
+    };
+    assert_eq!(created["method"], "POST");
+    assert_eq!(created["requestBody"]["email"], "j@bodies.test");
+    assert_eq!(created["requestBody"]["password"], "[redacted]");
+    assert_eq!(created["requestBody"]["city"], "Ghent");
+    assert_eq!(created["responseBody"]["id"], id);
+    assert_eq!(created["responseBody"]["secret"], "[redacted]");
+    assert_eq!(created["responseBody"]["email"], "j@bodies.test");
+    assert_eq!(
+        patched["requestBody"],
+        json!({"password": "[redacted]", "city": "Bruges"})
+    );
+    assert_eq!(patched["responseBody"]["city"], "Bruges");
+    assert_eq!(got["method"], "GET");
+    assert_eq!(got["requestBody"], Value::Null);
+    assert_eq!(got["responseBody"]["id"], id);
+    assert_eq!(refused["status"], 400);
+    assert_eq!(refused["responseBody"]["message"], refusal.message());
+    assert_eq!(tenant_accounts["organizationId"], tenant.organization_id);
+    assert!(
+        tenant_accounts["responseBody"].is_array(),
+        "{tenant_accounts}"
+    );
+    assert_eq!(unauthenticated["status"], 401);
+    assert_eq!(unauthenticated["requestBody"], Value::Null);
+    assert!(unauthenticated["responseBody"]["message"].is_string());
+}

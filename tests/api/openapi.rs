@@ -1,6 +1,10 @@
-//! `GET /__admin/openapi.json` (docs/controls.md#openapi-document): an OpenAPI 3.1 document that
-//! lists exactly the routes the server serves. Whether the server's answers
-//! conform to it is checked by the schemathesis run in `.ci/run`.
+//! `GET /__admin/openapi.json` and `GET /__admin/openapi-controls.json`
+//! (docs/controls.md#openapi-documents): OpenAPI 3.1 documents of the
+//! emulated API and of the controls that, together, list exactly the routes
+//! the server serves, each with a server entry its paths are relative to.
+//! Whether the server's answers conform to them is checked by the
+//! schemathesis run in `.ci/run`, which also lints them with spectral and
+//! drives a client generated from the API's.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
@@ -13,15 +17,32 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-async fn document(server: &TestServer) -> Value {
-    let reply = server
-        .send(Method::GET, "/__admin/openapi.json", None, None)
-        .await;
+async fn fetch(server: &TestServer, path: &str) -> Value {
+    let reply = server.send(Method::GET, path, None, None).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.header("content-type"), Some("application/json"));
     reply.json()
 }
 
+/// The two documents, each with the absolute URL its paths are relative
+/// to: its one server entry, resolved against the document's own URL.
+async fn documents(server: &TestServer) -> [(String, Value); 2] {
+    let mut found = Vec::new();
+    for (path, server_url) in [
+        ("/__admin/openapi.json", "/elements/api-v2"),
+        ("/__admin/openapi-controls.json", "/__admin"),
+    ] {
+        let document = fetch(server, path).await;
+        assert_eq!(
+            document["servers"],
+            json!([{ "url": server_url }]),
+            "{path}"
+        );
+        found.push((format!("{}{server_url}", server.server.url()), document));
+    }
+    let [api, controls] = <[_; 2]>::try_from(found).unwrap();
+    [api, controls]
+}
 /// (path, method, operation) for every operation of the document.
 fn operations(document: &Value) -> Vec<(String, String, Value)> {
     let mut found = Vec::new();
@@ -60,12 +81,31 @@ fn annotated_handlers() -> usize {
 }
 
 #[tokio::test]
-async fn the_document_is_openapi_3_1_and_lists_every_route() {
+async fn the_documents_are_openapi_3_1_and_list_every_route() {
     let server = TestServer::start().await;
-    let document = document(&server).await;
-    let version = document["openapi"].as_str().unwrap();
-    assert!(version.starts_with("3.1."), "openapi {version}");
-    assert_eq!(operations(&document).len(), annotated_handlers());
+    let mut listed = 0;
+    for (_, document) in documents(&server).await {
+        let version = document["openapi"].as_str().unwrap();
+        assert!(version.starts_with("3.1."), "openapi {version}");
+        listed += operations(&document).len();
+    }
+    assert_eq!(listed, annotated_handlers());
+}
+
+/// A client generated from the API's document, given the base URL the
+/// server prints, calls the right URLs: the document's server is that base
+/// URL, and no path repeats it.
+#[tokio::test]
+async fn the_printed_base_url_is_the_api_documents_server() {
+    let server = TestServer::start().await;
+    let [(api_base, api), (controls_base, controls)] = documents(&server).await;
+    assert_eq!(api_base, server.server.base_url());
+    assert_eq!(controls_base, format!("{}/__admin", server.server.url()));
+    for (document, prefix) in [(&api, "/elements/api-v2"), (&controls, "/__admin")] {
+        for (path, _, _) in operations(document) {
+            assert!(!path.starts_with(prefix), "{path}");
+        }
+    }
 }
 
 /// On each documented path, the documented methods are routed and the
@@ -74,20 +114,20 @@ async fn the_document_is_openapi_3_1_and_lists_every_route() {
 async fn the_router_serves_exactly_the_documented_routes() {
     let server = TestServer::start().await;
     let auth = server.admin_auth();
-    let document = document(&server).await;
-    let routes: BTreeSet<(String, String)> = operations(&document)
-        .into_iter()
-        .map(|(path, method, _)| (method, path))
-        .collect();
+    let mut routes = BTreeSet::new();
+    for (base, document) in documents(&server).await {
+        for (path, method, _) in operations(&document) {
+            routes.insert((method, format!("{base}{path}")));
+        }
+    }
     let paths: BTreeSet<&str> = routes.iter().map(|(_, path)| path.as_str()).collect();
     for path in paths {
         // Ids that exist nowhere: a routed request is a handler's 4xx, never
         // the router's "No such resource" 404 or its 405.
-        let concrete = path
+        let url = path
             .replace("{id}", "999999")
             .replace("{user}", "999999")
             .replace("{key}", "admin");
-        let url = format!("{}{concrete}", server.server.url());
         for method in ["get", "put", "post", "delete", "patch"] {
             let listed = routes.contains(&(method.to_owned(), path.to_owned()));
             let mut request = server
@@ -129,56 +169,86 @@ fn refs<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
 }
 
 #[tokio::test]
-async fn the_document_describes_the_envelope_of_every_answer() {
+async fn the_documents_describe_the_envelope_of_every_answer() {
     let server = TestServer::start().await;
-    let document = document(&server).await;
+    let [(_, api), (_, controls)] = documents(&server).await;
 
-    let mut found = Vec::new();
-    refs(&document, &mut found);
-    for reference in found {
-        assert!(
-            resolve(&document, reference).is_some(),
-            "unresolved {reference}"
-        );
+    for document in [&api, &controls] {
+        let mut found = Vec::new();
+        refs(document, &mut found);
+        for reference in found {
+            assert!(
+                resolve(document, reference).is_some(),
+                "unresolved {reference}"
+            );
+        }
+        assert!(document.get("security").is_none(), "no global security");
     }
 
-    let scheme = &document["components"]["securitySchemes"]["Authorization"];
+    // The API's credentials are sent as they are, not as a bearer token.
+    let schemes = &api["components"]["securitySchemes"];
+    assert_eq!(
+        schemes.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["Authorization"]
+    );
+    let scheme = &schemes["Authorization"];
     assert_eq!(scheme["type"], "apiKey");
     assert_eq!(scheme["in"], "header");
     assert_eq!(scheme["name"], "Authorization");
-    assert!(document.get("security").is_none(), "no global security");
-
-    let operation_ids: BTreeSet<String> = operations(&document)
-        .into_iter()
-        .map(|(_, _, operation)| operation["operationId"].as_str().unwrap().to_owned())
-        .collect();
+    let schemes = &controls["components"]["securitySchemes"];
     assert_eq!(
-        operation_ids.len(),
-        operations(&document).len(),
-        "unique operationIds"
+        schemes.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["AdminToken"]
     );
+    assert_eq!(schemes["AdminToken"]["type"], "http");
+    assert_eq!(schemes["AdminToken"]["scheme"], "bearer");
 
-    for (path, method, operation) in operations(&document) {
+    let all: Vec<_> = operations(&api)
+        .into_iter()
+        .map(|operation| (true, operation))
+        .chain(
+            operations(&controls)
+                .into_iter()
+                .map(|operation| (false, operation)),
+        )
+        .collect();
+    let operation_ids: BTreeSet<String> = all
+        .iter()
+        .map(|(_, (_, _, operation))| operation["operationId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(operation_ids.len(), all.len(), "unique operationIds");
+
+    for (is_api, (path, method, operation)) in all {
+        let document = if is_api { &api } else { &controls };
         let what = format!("{method} {path}");
         for (status, response) in operation["responses"].as_object().unwrap() {
             for (name, link) in response["links"].as_object().into_iter().flatten() {
                 let target = link["operationId"].as_str().unwrap_or_default();
                 assert!(
-                    operation_ids.contains(target),
-                    "{what} {status}: link {name} to {target:?}"
+                    operations(document)
+                        .iter()
+                        .any(|(_, _, operation)| operation["operationId"] == target),
+                    "{what} {status}: link {name} to {target:?} in another document"
                 );
             }
         }
-        if path.starts_with("/elements/api-v2/") {
+        if is_api {
             assert_eq!(
                 operation["security"],
                 json!([{"Authorization": []}]),
                 "{what}"
             );
-            assert!(operation["responses"].get("401").is_some(), "{what}: 401");
-        } else {
-            assert!(path.starts_with("/__admin/"), "{what}");
+            assert!(operation["responses"].get("401").is_some(), "{what}");
+        } else if path == "/health" {
             assert!(operation.get("security").is_none(), "{what}");
+        } else {
+            // Open, or the admin token when the server has one.
+            assert_eq!(
+                operation["security"],
+                json!([{}, {"AdminToken": []}]),
+                "{what}"
+            );
+            assert!(operation["responses"].get("401").is_some(), "{what}");
         }
         for (status, response) in operation["responses"].as_object().unwrap() {
             let headers = &response["headers"];
@@ -194,9 +264,8 @@ async fn the_document_describes_the_envelope_of_every_answer() {
                 );
             }
         }
-        let is_list = method == "get"
-            && (path.ends_with("/users") || path.ends_with("/accounts"))
-            && !path.starts_with("/__admin");
+        let is_list =
+            is_api && method == "get" && (path.ends_with("/users") || path.ends_with("/accounts"));
         let ok = &operation["responses"]["200"]["headers"];
         for header in ["Elements-Total-Count", "Elements-Returned-Count"] {
             assert_eq!(ok[header]["required"] == true, is_list, "{what} {header}");
@@ -213,13 +282,15 @@ async fn the_document_describes_the_envelope_of_every_answer() {
             .any(|parameter| {
                 parameter["in"] == "header" && parameter["name"] == "Elements-User-Password"
             });
-        let gets_one_user = method == "get" && path.ends_with("/users/{user}");
+        let gets_one_user = is_api && method == "get" && path.ends_with("/users/{user}");
         assert_eq!(takes_password, gets_one_user, "{what}");
     }
 
-    let error = &document["components"]["schemas"]["Error"];
-    assert_eq!(error["required"], json!(["requestId", "message"]));
-    let user = &document["components"]["schemas"]["User"];
+    for document in [&api, &controls] {
+        let error = &document["components"]["schemas"]["Error"];
+        assert_eq!(error["required"], json!(["requestId", "message"]));
+    }
+    let user = &api["components"]["schemas"]["User"];
     let required: Vec<&str> = user["required"]
         .as_array()
         .unwrap()
@@ -231,4 +302,15 @@ async fn the_document_describes_the_envelope_of_every_answer() {
         assert_eq!(user["properties"][optional]["type"], "string", "never null");
     }
     assert_eq!(user["properties"]["id"]["format"], "int64");
+
+    // The journal entry's bodies are there only with `--journal-bodies`:
+    // documented, never required.
+    let entry = &controls["components"]["schemas"]["JournalEntry"];
+    for body in ["requestBody", "responseBody"] {
+        assert!(entry["properties"][body].is_object(), "{entry}");
+        assert!(
+            !entry["required"].as_array().unwrap().contains(&json!(body)),
+            "{entry}"
+        );
+    }
 }

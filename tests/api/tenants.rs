@@ -391,3 +391,94 @@ async fn a_reset_whose_org_admin_secret_was_taken_meanwhile_is_409_not_500() {
     let reply = server.send(Method::POST, &path, None, None).await;
     assert_eq!(reply.status, StatusCode::CONFLICT);
 }
+
+/// `GET /__admin/organizations`: every organization, each with a ready
+/// `Authorization` of an active org-admin of its default account (or nulls
+/// when it has none), and nothing else.
+#[tokio::test]
+async fn the_organization_list_names_every_organization_and_how_to_act_in_it() {
+    let server = TestServer::start().await;
+    let own = server.server_org();
+    let organizations = list_organizations(&server).await;
+    assert_eq!(organizations.len(), 1, "{organizations:?}");
+    assert_eq!(
+        organizations[0],
+        json!({"organizationId": own.organization_id, "name": organizations[0]["name"],
+               "kind": "server", "defaultAccountId": own.default_account,
+               "adminUserId": own.admin_id, "adminEmail": crate::common::ADMIN_EMAIL,
+               "authorization": own.auth})
+    );
+
+    let tenant = server.create_tenant().await;
+    let seed = json!({"organizations": [{"name": "Seeded", "accounts": [
+        {"name": "Company Default Account", "default": true, "users": []}]}]});
+    let reply = server
+        .send(Method::POST, "/__admin/seed", None, Some(&seed))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let organizations = list_organizations(&server).await;
+    let ids: Vec<i64> = organizations
+        .iter()
+        .map(|organization| organization["organizationId"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert!(
+        ids.windows(2).all(|pair| pair[0] < pair[1]),
+        "by id: {ids:?}"
+    );
+    let listed = &organizations[1];
+    assert_eq!(listed["kind"], "tenant");
+    assert_eq!(listed["organizationId"], tenant.organization_id);
+    assert_eq!(listed["authorization"], tenant.auth.as_str());
+    assert_eq!(listed["defaultAccountId"], tenant.default_account);
+    // The listed value works on the emulated API.
+    let auth = listed["authorization"].as_str().unwrap();
+    assert_eq!(server.get("/accounts", auth).await.status, StatusCode::OK);
+    let seeded = &organizations[2];
+    assert_eq!(seeded["kind"], "fixture");
+    assert_eq!(seeded["name"], "Seeded");
+    for field in ["adminUserId", "adminEmail", "authorization"] {
+        assert_eq!(seeded[field], Value::Null, "{seeded}");
+    }
+
+    // A deactivated first org-admin gives way to another active one.
+    let (second, second_auth) = server
+        .create_user_in(
+            &tenant,
+            tenant.default_account,
+            "second@tenant.test",
+            &["org-admin"],
+        )
+        .await;
+    let reply = server
+        .patch(
+            &format!("/users/{}", tenant.admin_id),
+            &second_auth,
+            &json!({"active": false}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let organizations = list_organizations(&server).await;
+    assert_eq!(organizations[1]["adminUserId"], second);
+    assert_eq!(organizations[1]["adminEmail"], "second@tenant.test");
+    assert_eq!(organizations[1]["authorization"], second_auth.as_str());
+
+    let reply = server
+        .send(
+            Method::DELETE,
+            &format!("/__admin/organizations/{}", tenant.organization_id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_eq!(list_organizations(&server).await.len(), 2);
+}
+
+async fn list_organizations(server: &TestServer) -> Vec<Value> {
+    let reply = server
+        .send(Method::GET, "/__admin/organizations", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    reply.json().as_array().unwrap().clone()
+}

@@ -45,6 +45,7 @@ fn current(state: &AppState) -> ClockJson {
     operation_id = "adminGetClock",
     tag = "admin",
     summary = "The date the server uses",
+    description = "The fixed date set by `PUT /clock`, or the real date (UTC) when none is fixed.",
     responses((status = 200, description = "Today, and whether it is fixed", body = ClockJson)),
 )]
 pub(crate) async fn show(State(state): State<AppState>) -> Json<ClockJson> {
@@ -90,6 +91,7 @@ pub(crate) async fn fix(
     operation_id = "adminReleaseClock",
     tag = "admin",
     summary = "Return to the real date",
+    description = "Forgets the date fixed by `PUT /clock`: `createdDate` and `lastLoginDate` follow the real date (UTC) again.",
     responses((status = 200, description = "Released; no body")),
 )]
 pub(crate) async fn release(State(state): State<AppState>) -> StatusCode {

@@ -54,6 +54,7 @@ pub(crate) async fn add(
     operation_id = "adminListFaults",
     tag = "admin",
     summary = "List fault rules",
+    description = "Every fault rule in force, oldest first, with how many matches each has left.",
     responses((status = 200, description = "The rules, in the order they are tried", body = Vec<FaultRule>)),
 )]
 pub(crate) async fn list(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
@@ -67,6 +68,7 @@ pub(crate) async fn list(State(state): State<AppState>) -> Json<Vec<FaultRule>> 
     operation_id = "adminDeleteFault",
     tag = "admin",
     summary = "Remove a fault rule",
+    description = "Removes the rule with this id; 404 when there is none (any more).",
     params(("id" = i64, Path, description = "The rule's id", minimum = 0)),
     responses(
         (status = 200, description = "Removed; no body"),
@@ -93,6 +95,7 @@ pub(crate) async fn remove(
     operation_id = "adminClearFaults",
     tag = "admin",
     summary = "Remove every fault rule",
+    description = "Removes every fault rule: the emulated API answers normally again.",
     responses((status = 200, description = "Removed; no body")),
 )]
 pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {

@@ -30,9 +30,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health))
         .routes(routes!(openapi::serve))
+        .routes(routes!(openapi::serve_controls))
         .routes((schemas, paths, seed))
         .routes(routes!(tenants::reset_server))
-        .routes(routes!(tenants::create))
+        .routes(routes!(tenants::list, tenants::create))
         .routes(routes!(tenants::remove))
         .routes(routes!(tenants::reset))
         .routes(routes!(requests::list, requests::clear))
@@ -49,7 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `GET /__admin/health`: the readiness probe.
 #[utoipa::path(get, path = "/__admin/health", operation_id = "adminHealth", tag = "admin",
-    summary = "Readiness probe", responses((status = 200, description = "The server is ready", body = openapi::Health)))]
+    summary = "Readiness probe", description = "200 once the server is ready to answer; open even with `--admin-token`.", responses((status = 200, description = "The server is ready", body = openapi::Health)))]
 async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }

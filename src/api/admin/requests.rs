@@ -27,7 +27,7 @@ pub struct RequestsQuery {
     operation_id = "adminListRequests",
     tag = "admin",
     summary = "The request journal",
-    description = "The most recent requests to the emulated API (not `/__admin`), newest first, bounded by `--journal-size` entries and `--journal-bytes` bytes (the oldest go first; an entry larger than the whole budget is kept with its query, then its path, cut to fit and ending in `[truncated]`). Never a header or a body; password- and secret-like query values blanked.",
+    description = "The most recent requests to the emulated API (`/elements/api-v2`; nothing else), newest first, bounded by `--journal-size` entries and `--journal-bytes` bytes (the oldest go first; an entry larger than the whole budget is kept with its bodies, then its query, then its path, cut to fit and ending in `[truncated]`). Never a header; credential-like query values blanked. The JSON bodies only with `--journal-bodies`, every credential-like field `\"[redacted]\"`.",
     params(
         ("method" = Option<String>, Query, description = "Only this method (any case)"),
         ("path" = Option<String>, Query, description = "Only paths starting with this, with or without `/elements/api-v2`"),
@@ -128,6 +128,7 @@ impl RequestsQuery {
     operation_id = "adminClearRequests",
     tag = "admin",
     summary = "Empty the request journal",
+    description = "Forgets every recorded request.",
     responses((status = 200, description = "Emptied; no body")),
 )]
 pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {

@@ -79,6 +79,7 @@ pub(crate) async fn restore(
     operation_id = "adminListSnapshots",
     tag = "admin",
     summary = "List snapshots",
+    description = "The names of the saved snapshots, in name order.",
     responses((status = 200, description = "Every snapshot, by name", body = Vec<SnapshotInfo>)),
 )]
 pub(crate) async fn list(
@@ -94,6 +95,7 @@ pub(crate) async fn list(
     operation_id = "adminDeleteSnapshot",
     tag = "admin",
     summary = "Delete a snapshot",
+    description = "Deletes the snapshot of this name; 404 when there is none.",
     params(("name" = String, Path, description = "The snapshot's name")),
     responses(
         (status = 200, description = "Deleted; no body"),

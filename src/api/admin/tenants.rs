@@ -17,7 +17,7 @@ use crate::domain::secret::Secret;
 use crate::domain::user::Email;
 use crate::error::ApiError;
 use crate::service::organizations::{self, NewOrganizationInput};
-use crate::store::organizations::{OrganizationIds, OriginKind};
+use crate::store::organizations::{OrganizationIds, OrganizationListing, OriginKind};
 
 /// `POST /__admin/organizations`; every field optional, and so is the body.
 /// Unknown fields are ignored.
@@ -77,6 +77,79 @@ impl From<OrganizationIds> for ResetJson {
             admin_user_id: ids.admin_user_id.unwrap_or_default(),
         }
     }
+}
+
+/// Why an organization exists, which decides what the resets do with it.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = OrganizationKind)]
+pub enum KindJson {
+    /// Made at start-up: `POST /__admin/reset` keeps it, and it cannot be
+    /// deleted.
+    Server,
+    /// Made by `POST /__admin/organizations`.
+    Tenant,
+    /// Loaded from a fixture.
+    Fixture,
+}
+
+/// One organization as `GET /__admin/organizations` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = OrganizationEntry)]
+pub struct OrganizationEntryJson {
+    pub organization_id: i64,
+    pub name: String,
+    pub kind: KindJson,
+    pub default_account_id: i64,
+    /// An active org-admin of the default account (its first one while
+    /// active, else the one with the lowest id), or `null` when it has none.
+    pub admin_user_id: Option<i64>,
+    /// That org-admin's email, or `null`.
+    pub admin_email: Option<String>,
+    /// The ready `Authorization` header value of that org-admin, or `null`.
+    pub authorization: Option<String>,
+}
+
+impl From<OrganizationListing> for OrganizationEntryJson {
+    fn from(row: OrganizationListing) -> Self {
+        let kind = match row.kind.as_str() {
+            "server" => KindJson::Server,
+            "tenant" => KindJson::Tenant,
+            _ => KindJson::Fixture,
+        };
+        Self {
+            organization_id: row.id,
+            name: row.name,
+            kind,
+            default_account_id: row.default_account_id,
+            admin_user_id: row.admin_user_id,
+            admin_email: row.admin_email,
+            authorization: row
+                .admin_secret
+                .map(|secret| format!("User {secret}, Organization {}", row.organization_secret)),
+        }
+    }
+}
+
+/// `GET /__admin/organizations`: every organization, with the credentials
+/// to act in it (what the console uses).
+#[utoipa::path(
+    get,
+    path = "/__admin/organizations",
+    operation_id = "adminListOrganizations",
+    tag = "admin",
+    summary = "List the organizations",
+    description = "Every organization by id, with its default account and the ready `Authorization` value of an active org-admin of its default account (its first org-admin while they are active, else the one with the lowest id; `null` when it has none).",
+    responses(
+        (status = 200, description = "Every organization", body = Vec<OrganizationEntryJson>),
+    ),
+)]
+pub(super) async fn list(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<OrganizationEntryJson>>, ApiError> {
+    let listing = organizations::list(&state.services).await?;
+    Ok(Json(listing.into_iter().map(Into::into).collect()))
 }
 
 fn chosen_secret(field: &str, given: Option<&str>) -> Result<Secret, ApiError> {
