@@ -107,12 +107,28 @@ pub fn server_listen(pid: Option<u32>) -> Option<SocketAddr> {
     listen_of(args, environment)
 }
 
+/// The small inits a container runtime can put at PID 1: `docker run
+/// --init` (and compose's `init: true`) runs tini as `docker-init`;
+/// podman's is catatonit.
+const CONTAINER_INITS: &[&str] = &[
+    "docker-init",
+    "tini",
+    "tini-static",
+    "dumb-init",
+    "catatonit",
+];
+
 /// The server in a container: PID 1 when it runs this program, as the
-/// image's ENTRYPOINT makes it; or, when PID 1 is an init (`docker run
-/// --init`, compose's `init: true`), the one child of it that does.
+/// image's ENTRYPOINT makes it; or, when PID 1 is a container's init, the
+/// one child of it that does. A machine's own init (systemd) does not
+/// count: an orphaned server adopted by it is no container's server.
 fn find_server() -> Option<u32> {
     if runs_this_program(1) {
         return Some(1);
+    }
+    let init = std::fs::read_to_string("/proc/1/comm").ok()?;
+    if !CONTAINER_INITS.contains(&init.trim_end()) {
+        return None;
     }
     let mut children = std::fs::read_dir("/proc")
         .ok()?
