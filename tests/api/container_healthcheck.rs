@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used)]
 //! `healthcheck` as a container runs it: a separate process that finds the
-//! server (PID 1 there; here the spawned server, named by the hidden
-//! `--server-pid`) and checks the address the server was started with, not
-//! the one in its own environment.
+//! server and checks the address the server was started with, not the one
+//! in its own environment. The server is PID 1 of a PID namespace where
+//! the test may make one (`unshare`, as root), as in a container; and
+//! everywhere, a spawned server named by the hidden `--server-pid`.
 
 use std::net::TcpListener;
 use std::process::{Command, Output};
@@ -94,4 +95,94 @@ fn healthcheck_reads_the_servers_environment() {
         stdout(&output),
         format!("healthy: http://127.0.0.1:{port}/__admin/health answered 200 OK\n")
     );
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let (_, rest) = stat.rsplit_once(')')?;
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Kills the namespace's creator, which (`--kill-child`) takes the server
+/// with it.
+struct Namespace(std::process::Child);
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// As in a container, without `--server-pid`: the server is PID 1 of its
+/// own PID namespace, and the check runs inside that namespace (as `docker
+/// exec` runs a HEALTHCHECK). Needs the right to make a PID namespace
+/// (root); skipped, saying so, without it.
+#[test]
+fn healthcheck_finds_the_server_at_pid_1() {
+    let probe = Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "true"])
+        .output();
+    if !matches!(&probe, Ok(output) if output.status.success()) {
+        eprintln!("skipped: cannot make a PID namespace here (unshare --pid --fork --mount-proc true: {probe:?})");
+        return;
+    }
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut unshare = Command::new("unshare");
+    unshare
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child"])
+        .arg(env!("CARGO_BIN_EXE_localelements"))
+        .args(["--listen", &listen, "--database", ":memory:"])
+        .arg("--fast-password-hashing")
+        .env("LOCALELEMENTS_LISTEN", "127.0.0.1:1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut namespace = Namespace(unshare.spawn().unwrap());
+    // Ready once the banner is out (its last line names the org-admin);
+    // the pipe stays open to the end, so that later lines do not fail.
+    let mut lines =
+        std::io::BufRead::lines(std::io::BufReader::new(namespace.0.stdout.take().unwrap()));
+    let mut banner = Vec::new();
+    for line in lines.by_ref().map_while(Result::ok) {
+        let last = line.starts_with("Org-admin:");
+        banner.push(line);
+        if last {
+            break;
+        }
+    }
+    assert!(
+        banner.iter().any(|line| line.contains(&listen)),
+        "{banner:?}"
+    );
+    let server = children_of(namespace.0.id());
+    assert_eq!(server.len(), 1, "{server:?}");
+
+    let image_listen = format!("127.0.0.1:{}", free_port());
+    let output = Command::new("nsenter")
+        .args(["--target", &server[0].to_string(), "--pid", "--mount"])
+        .arg(env!("CARGO_BIN_EXE_localelements"))
+        .arg("healthcheck")
+        .env("LOCALELEMENTS_LISTEN", &image_listen)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        stdout(&output),
+        format!("healthy: http://{listen}/__admin/health answered 200 OK\n")
+    );
+    drop(lines);
 }
