@@ -27,8 +27,11 @@ ARG TARGETARCH
 # `-o pipefail` and `-e` for every RUN (hadolint DL4006).
 SHELL ["/bin/bash", "-eo", "pipefail", "-c"]
 # The Rust target and the Debian toolchain for TARGETARCH. The Rust target
-# is written to /rust-target for the build step; apt's versions are the
-# Debian release's (bookworm), fixed with the Rust image's tag.
+# is written to /rust-target for the build step. DL3008 (pin apt package
+# versions) is ignored: the versions are those of the Debian release the
+# Rust image's tag fixes (bookworm), and Debian drops a version from its
+# mirrors when a security update replaces it, so a pinned one would stop
+# installing.
 # hadolint ignore=DL3008
 RUN case "$TARGETARCH" in \
       amd64) arch=x86_64 ;; \
