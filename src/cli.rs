@@ -33,25 +33,34 @@ pub enum Command {
 
 #[derive(Clone, Args)]
 pub struct HealthcheckArgs {
-    /// URL to GET (http:// only; wins over --listen) [default:
-    /// /__admin/health on --listen]
+    /// URL to GET (http:// only; wins over all else) [default:
+    /// /__admin/health where the server listens]
     // No `conflicts_with = "listen"`: clap counts a value from the
     // environment as given, and a container sets LOCALELEMENTS_LISTEN.
     #[arg(long)]
     pub url: Option<String>,
 
-    /// Where the server listens, from the variable the server reads;
+    /// Where the server listens when no running server is found (in a
+    /// container, the server's own --listen or LOCALELEMENTS_LISTEN wins);
     /// 0.0.0.0 and [::] are checked on loopback
     #[arg(long, env = "LOCALELEMENTS_LISTEN", default_value = DEFAULT_LISTEN, value_parser = crate::config::parse_listen)]
     pub listen: SocketAddr,
+
+    /// The server's process id, instead of looking for it (PID 1 or its
+    /// child); for tests, which have no container.
+    #[arg(long, hide = true)]
+    pub server_pid: Option<u32>,
 }
 
 impl HealthcheckArgs {
-    /// `--url`, or the health route on the loopback side of `--listen`.
+    /// `--url`, or the health route on the loopback side of where the
+    /// running server listens, or else of `--listen`.
     pub fn url(&self) -> String {
         match &self.url {
             Some(url) => url.clone(),
-            None => crate::healthcheck::health_url(self.listen),
+            None => crate::healthcheck::health_url(
+                crate::healthcheck::server_listen(self.server_pid).unwrap_or(self.listen),
+            ),
         }
     }
 }

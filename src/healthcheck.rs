@@ -2,12 +2,21 @@
 //! HEALTHCHECKs in an image that has no curl. The URL is parsed by
 //! [`http::Uri`](hyper::Uri) and the exchange is hyper's HTTP/1 client
 //! connection over a [`TcpStream`]; the answer's status decides.
+//!
+//! Without a URL, the check asks the running server where it listens
+//! ([`server_listen`]): a HEALTHCHECK is a separate process that sees the
+//! container's environment but not the arguments the server was started
+//! with (`docker run image --listen 0.0.0.0:9000`).
 
+use std::collections::HashMap;
 use std::error::Error as _;
+use std::ffi::OsString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::parser::ValueSource;
+use clap::CommandFactory;
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper::client::conn::http1;
@@ -17,6 +26,8 @@ use hyper::http::uri::Scheme;
 use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
+
+use crate::cli::Cli;
 
 pub const HEALTH_PATH: &str = "/__admin/health";
 
@@ -64,6 +75,146 @@ pub fn health_url(listen: SocketAddr) -> String {
         ip => ip,
     };
     format!("http://{}{HEALTH_PATH}", SocketAddr::new(ip, listen.port()))
+}
+
+/// The address the running server listens on, read from its own command
+/// line and environment and resolved by the server's own parser, so that
+/// `--listen x`, `--listen=x` and `LOCALELEMENTS_LISTEN` mean what they
+/// mean to the server. The server is the process `pid`, or else the one
+/// [`find_server`] finds. `None` when there is none (not Linux, not in a
+/// container, another program, or `/proc` not readable), and the caller
+/// falls back to its own `--listen`.
+pub fn server_listen(pid: Option<u32>) -> Option<SocketAddr> {
+    let pid = match pid {
+        Some(pid) => runs_this_program(pid).then_some(pid)?,
+        None => find_server()?,
+    };
+    let args = nul_separated(&format!("/proc/{pid}/cmdline"))?;
+    // Reading another process's environment takes the same rights as
+    // reading its executable's link (same user), which `runs_this_program`
+    // just used; should it still fail, a HEALTHCHECK's own environment is
+    // the container's, which is the server's too.
+    let environment = nul_separated(&format!("/proc/{pid}/environ")).map(|entries| {
+        entries
+            .into_iter()
+            .filter_map(|entry| {
+                let entry = entry.into_string().ok()?;
+                let (name, value) = entry.split_once('=')?;
+                Some((name.to_owned(), value.to_owned()))
+            })
+            .collect()
+    });
+    listen_of(args, environment)
+}
+
+/// The small inits a container runtime can put at PID 1: `docker run
+/// --init` (and compose's `init: true`) runs tini as `docker-init`;
+/// podman's is catatonit.
+const CONTAINER_INITS: &[&str] = &[
+    "docker-init",
+    "tini",
+    "tini-static",
+    "dumb-init",
+    "catatonit",
+];
+
+/// The server in a container: PID 1 when it runs this program, as the
+/// image's ENTRYPOINT makes it; or, when PID 1 is a container's init, the
+/// one child of it that does. A machine's own init (systemd) does not
+/// count: an orphaned server adopted by it is no container's server.
+fn find_server() -> Option<u32> {
+    if runs_this_program(1) {
+        return Some(1);
+    }
+    let init = std::fs::read_to_string("/proc/1/comm").ok()?;
+    if !CONTAINER_INITS.contains(&init.trim_end()) {
+        return None;
+    }
+    let mut children = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| pid != std::process::id() && parent(pid) == Some(1))
+        .filter(|&pid| runs_this_program(pid));
+    let only = children.next()?;
+    children.next().is_none().then_some(only)
+}
+
+/// Whether process `pid` runs the same executable as this one.
+fn runs_this_program(pid: u32) -> bool {
+    let this = std::fs::read_link("/proc/self/exe");
+    let that = std::fs::read_link(format!("/proc/{pid}/exe"));
+    matches!((this, that), (Ok(this), Ok(that)) if this == that)
+}
+
+/// The parent of process `pid`: the field after the state in
+/// `/proc/<pid>/stat`, whose command name (in parentheses) may itself hold
+/// spaces and parentheses.
+fn parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A `/proc` file of NUL-terminated strings (`cmdline`, `environ`).
+fn nul_separated(path: &str) -> Option<Vec<OsString>> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(
+        bytes
+            .split(|&byte| byte == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| os_string(part.to_vec()))
+            .collect(),
+    )
+}
+
+#[cfg(unix)]
+fn os_string(bytes: Vec<u8>) -> OsString {
+    std::os::unix::ffi::OsStringExt::from_vec(bytes)
+}
+
+#[cfg(not(unix))]
+fn os_string(bytes: Vec<u8>) -> OsString {
+    String::from_utf8_lossy(&bytes).into_owned().into()
+}
+
+/// The address a server started with `args` (the program name first) in
+/// `environment` listens on: the flag, else its variable, else the
+/// default, as the server decides. The command line is parsed by the
+/// server's own parser with every variable unplugged, so that this
+/// process's environment plays no part; `environment` (or, when it could
+/// not be read, this process's own) is then consulted for the address
+/// alone. `None` when `args` are not a server's (a subcommand, `--help`,
+/// an error).
+fn listen_of(
+    args: Vec<OsString>,
+    environment: Option<HashMap<String, String>>,
+) -> Option<SocketAddr> {
+    // The field `Config::listen`.
+    const LISTEN: &str = "listen";
+    let command = Cli::command();
+    let variable = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == LISTEN)?
+        .get_env()?
+        .to_str()?
+        .to_owned();
+    let matches = command
+        .mut_args(|arg| arg.env(None))
+        .try_get_matches_from(args)
+        .ok()?;
+    if matches.subcommand().is_some() {
+        return None;
+    }
+    if matches.value_source(LISTEN) != Some(ValueSource::CommandLine) {
+        let value = match environment {
+            Some(mut environment) => environment.remove(&variable),
+            None => std::env::var(&variable).ok(),
+        };
+        if let Some(value) = value {
+            return crate::config::parse_listen(&value).ok();
+        }
+    }
+    matches.get_one::<SocketAddr>(LISTEN).copied()
 }
 
 /// Checks `url` once, prints one line (standard output when healthy,
@@ -283,6 +434,67 @@ mod tests {
         assert_eq!(url("0.0.0.0:8080"), "http://127.0.0.1:8080/__admin/health");
         assert_eq!(url("[::]:8080"), "http://[::1]:8080/__admin/health");
         assert_eq!(url("10.1.2.3:81"), "http://10.1.2.3:81/__admin/health");
+    }
+
+    #[test]
+    fn the_servers_own_parser_decides_where_it_listens() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        let env = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect(),
+            )
+        };
+        let at = |text: &str| Some(text.parse::<SocketAddr>().unwrap());
+        let image = [("LOCALELEMENTS_LISTEN", "0.0.0.0:8080")];
+        let cases = [
+            // The flag wins over the variable, in both spellings.
+            (
+                args(&["/le", "--listen", "0.0.0.0:9000"]),
+                env(&image),
+                at("0.0.0.0:9000"),
+            ),
+            (
+                args(&["/le", "--listen=[::]:9001", "--database", ":memory:"]),
+                env(&image),
+                at("[::]:9001"),
+            ),
+            // Else the variable, else the default.
+            (
+                args(&["/le", "--database", ":memory:"]),
+                env(&image),
+                at("0.0.0.0:8080"),
+            ),
+            (args(&["/le"]), env(&[]), at(crate::config::DEFAULT_LISTEN)),
+            // Other variables are not read: a bad one changes nothing.
+            (
+                args(&["/le"]),
+                env(&[
+                    ("LOCALELEMENTS_LOG_FORMAT", "bogus"),
+                    ("LOCALELEMENTS_LISTEN", "127.0.0.1:1"),
+                ]),
+                at("127.0.0.1:1"),
+            ),
+            // Not a server.
+            (args(&["/le", "healthcheck"]), env(&image), None),
+            (args(&["/le", "--help"]), env(&image), None),
+            (args(&["/le", "--bogus"]), env(&image), None),
+            (args(&["/le", "--listen", "nowhere"]), env(&image), None),
+        ];
+        for (args, environment, expected) in cases {
+            assert_eq!(listen_of(args.clone(), environment), expected, "{args:?}");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn reads_a_processs_parent_and_program() {
+        let this = std::process::id();
+        assert_eq!(parent(this), Some(std::os::unix::process::parent_id()));
+        assert!(runs_this_program(this));
+        assert!(!runs_this_program(std::os::unix::process::parent_id()));
     }
 
     /// A one-shot server that reads the request head, answers `answer`

@@ -12,6 +12,7 @@ mod auth;
 mod ceql_differential;
 mod cli;
 mod console;
+mod container_healthcheck;
 mod controls;
 mod cors;
 mod durability;
