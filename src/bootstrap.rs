@@ -69,6 +69,7 @@ pub enum BootstrapError {
 pub async fn ensure(services: &Services, config: &Config) -> Result<Credentials, BootstrapError> {
     let store = &services.store;
     if organizations::any_exists(store.reader()).await? {
+        warn_seed_skipped(config);
         return existing(services).await;
     }
     let (admin_password, generated_password) = match &config.admin_password {
@@ -86,15 +87,12 @@ pub async fn ensure(services: &Services, config: &Config) -> Result<Credentials,
         admin_password,
     };
     let organization = service::organizations::prepare(services, input).await?;
-    // The fixture is read, checked and hashed before anything is written, and
-    // then goes in with the bootstrap in one transaction: a bad fixture
-    // leaves the database empty, so the next start tries it again.
+    // Opened now, so that a missing file is said before anything is written.
     let fixture = match &config.seed {
-        Some(path) => {
-            let bytes =
-                std::fs::read(path).map_err(|e| BootstrapError::SeedFile(path.clone(), e))?;
-            Some(fixtures::prepare(&bytes, &services.hasher).await?)
-        }
+        Some(path) => Some(
+            fixtures::Source::file(path.clone())
+                .map_err(|e| BootstrapError::SeedFile(path.clone(), e))?,
+        ),
         None => None,
     };
     let today = services.clock.today();
@@ -102,16 +100,46 @@ pub async fn ensure(services: &Services, config: &Config) -> Result<Credentials,
     // Another process may have bootstrapped the same file meanwhile.
     if organizations::any_exists(&mut *tx).await? {
         drop(tx);
+        warn_seed_skipped(config);
         return existing(services).await;
     }
     service::organizations::insert(&mut tx, OriginKind::Server, &organization, &today).await?;
-    if let Some(fixture) = &fixture {
-        fixtures::insert(&mut tx, fixture, &today).await?;
+    // The fixture goes in with the bootstrap in one transaction: a bad
+    // fixture (or a load interrupted by a signal) leaves the database
+    // empty, so the next start tries it again.
+    match fixture {
+        Some(source) => {
+            let mut progress = fixtures::Progress::on_stderr(source.name());
+            let loaded = fixtures::load(
+                &mut tx,
+                source,
+                fixtures::Hashes::new(&services.hasher),
+                &today,
+                &mut progress,
+                false,
+            )
+            .await?;
+            tx.commit().await?;
+            progress.finish(&loaded.summary);
+        }
+        None => tx.commit().await?,
     }
-    tx.commit().await?;
     let mut credentials = existing(services).await?;
     credentials.generated_password = generated_password;
     Ok(credentials)
+}
+
+/// A fixture only loads into a new database; one given for a database
+/// with data is said to be skipped rather than ignored in silence.
+fn warn_seed_skipped(config: &Config) {
+    if let Some(seed) = &config.seed {
+        tracing::warn!(
+            "--seed {}: not loaded, because the database {} already holds data \
+             (a fixture loads into a new database only)",
+            seed.display(),
+            config.database
+        );
+    }
 }
 
 async fn existing(services: &Services) -> Result<Credentials, BootstrapError> {

@@ -50,8 +50,10 @@ pub async fn serve(
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot open the database: {0}")]
-    Store(#[from] store::StoreError),
+    /// The path, and why: the OS's reason, not a database, damaged, or
+    /// written by a newer version (`store::open_error`).
+    #[error("cannot open the database {database}: {reason}")]
+    Store { database: String, reason: String },
     #[error("cannot bootstrap the database: {0}")]
     Bootstrap(#[from] bootstrap::BootstrapError),
     #[error("cannot listen on {0}: {1}")]
@@ -69,17 +71,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens (or creates and bootstraps) the database, binds the listener
-    /// and starts serving in the background.
+    /// Binds the listener, opens (or creates and bootstraps) the database
+    /// and starts serving in the background. The port comes first: a port
+    /// in use is said at once, not after a long fixture load.
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        let store = Store::open(&config.database).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|error| StartError::Listen(config.listen, error))?;
+        let store = Store::open(&config.database)
+            .await
+            .map_err(|error| StartError::Store {
+                database: config.database.to_string(),
+                reason: store::open_error::reason(&config.database, &error),
+            })?;
         let store = store.with_query_timeout(config.query_timeout);
         let services = Services::new(store, &config);
         let credentials = bootstrap::ensure(&services, &config).await?;
         let state = AppState::new(services.clone(), &config);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|error| StartError::Listen(config.listen, error))?;
         let address = listener
             .local_addr()
             .map_err(|error| StartError::Listen(config.listen, error))?;

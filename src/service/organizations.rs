@@ -18,7 +18,7 @@ use crate::store::organizations::{
 use crate::store::StoreError;
 
 use super::accounts::require_org_admin;
-use super::fixtures::Prepared;
+use super::fixtures::{self, Hashes, Progress, SeedReport, Source};
 use super::Services;
 
 /// A new organization and its first org-admin, checked.
@@ -134,18 +134,29 @@ pub async fn reset_server(services: &Services) -> Result<OrganizationIds, ApiErr
     Ok(ids)
 }
 
-/// Adds a prepared fixture's organizations, all or nothing.
-pub async fn seed(
-    services: &Services,
-    prepared: &Prepared,
-) -> Result<super::fixtures::SeedReport, ApiError> {
+/// Adds a fixture's organizations, all or nothing. Its passwords are
+/// hashed first, before the write transaction (which other writers wait
+/// for) begins.
+pub async fn seed(services: &Services, source: Source) -> Result<SeedReport, ApiError> {
+    let hashes = Hashes::before_loading(&source, &services.hasher)
+        .await
+        .map_err(fixtures::into_api_error)?;
     let today = services.clock.today();
     let mut tx = services.store.begin_write().await?;
-    let report = super::fixtures::insert(&mut tx, prepared, &today)
-        .await
-        .map_err(super::fixtures::into_api_error)?;
+    let loaded = fixtures::load(
+        &mut tx,
+        source,
+        hashes,
+        &today,
+        &mut Progress::silent(),
+        true,
+    )
+    .await
+    .map_err(fixtures::into_api_error)?;
     tx.commit().await?;
-    Ok(report)
+    loaded
+        .report
+        .ok_or_else(|| ApiError::internal("a fixture load without its report"))
 }
 
 /// Every organization with the credentials of an org-admin, for the

@@ -14,7 +14,9 @@
 //! without a deadline, for the next request.
 
 pub mod accounts;
+pub mod bulk;
 pub mod cache;
+pub mod open_error;
 pub mod organizations;
 pub mod roles;
 pub mod snapshots;

@@ -28,6 +28,7 @@ mod query_plans;
 mod read_model;
 mod seed;
 mod sqlite_shell;
+mod startup;
 mod tenants;
 mod users;
 mod r#where;

@@ -30,10 +30,6 @@ pub(super) async fn load(
     State(state): State<AppState>,
     body: Bytes,
 ) -> Result<Json<SeedReport>, ApiError> {
-    let prepared = fixtures::prepare(&body, &state.services.hasher)
-        .await
-        .map_err(fixtures::into_api_error)?;
-    // The plan holds all it needs: up to 64 MiB less while it is inserted.
-    drop(body);
-    Ok(Json(organizations::seed(&state.services, &prepared).await?))
+    let source = fixtures::Source::Bytes(body);
+    Ok(Json(organizations::seed(&state.services, source).await?))
 }
