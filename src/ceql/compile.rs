@@ -230,6 +230,21 @@ impl Compiler {
                     return Err(not_allowed(cmp.as_str(), field, at));
                 }
                 let value = bind_value(field, literal)?;
+                let folded = field.folded.filter(|folded| *folded != field.sql);
+                if let (Cmp::Eq, Some(folded), SqlValue::Text(text)) = (cmp, folded, &value) {
+                    // Also compared folded, so that the index on the
+                    // folded column finds the candidates.
+                    self.sql.push("(");
+                    self.sql.push(folded);
+                    self.sql.push(" = ");
+                    self.sql.push_bind(SqlValue::Text(text.to_ascii_lowercase()));
+                    self.sql.push(" AND ");
+                    self.sql.push(field.sql);
+                    self.sql.push(" = ");
+                    self.sql.push_bind(value);
+                    self.sql.push(")");
+                    return Ok(());
+                }
                 self.sql.push(field.sql);
                 self.sql.push(match cmp {
                     Cmp::Eq => " = ",
@@ -265,12 +280,35 @@ impl Compiler {
                     return Err(CeqlError::new(pattern_at, ErrorKind::DanglingEscape));
                 }
                 check_like_work(pattern, pattern_at)?;
+                let pattern = field.ty.normalise_text(pattern);
+                // A literal prefix bounds the folded column, which an index
+                // can search; the LIKE itself still decides.
+                let range = match (negated, field.folded) {
+                    (false, Some(folded)) => prefix_range(&pattern).map(|range| (folded, range)),
+                    _ => None,
+                };
+                let ranged = range.is_some();
+                if let Some((folded, (low, high))) = range {
+                    self.sql.push("(");
+                    self.sql.push(folded);
+                    self.sql.push(" >= ");
+                    self.sql.push_bind(SqlValue::Text(low));
+                    if let Some(high) = high {
+                        self.sql.push(" AND ");
+                        self.sql.push(folded);
+                        self.sql.push(" < ");
+                        self.sql.push_bind(SqlValue::Text(high));
+                    }
+                    self.sql.push(" AND ");
+                }
                 self.sql.push(field.sql);
                 self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
-                self.sql
-                    .push_bind(SqlValue::Text(field.ty.normalise_text(pattern)));
+                self.sql.push_bind(SqlValue::Text(pattern));
                 // SQLite has no LIKE escape character unless one is named.
                 self.sql.push(" ESCAPE '\\'");
+                if ranged {
+                    self.sql.push(")");
+                }
             }
             Test::IsNull(negated) => {
                 self.sql.push(field.sql);
@@ -321,6 +359,42 @@ fn not_allowed(operator: &'static str, field: &FieldDef, at: usize) -> CeqlError
     )
 }
 
+/// The range of folded values every match of a `LIKE` pattern lies in,
+/// from its literal prefix (up to the first unescaped `%` or `_`): at least
+/// the prefix, and below the prefix with its last character moved one up
+/// (`None`: no such bound). SQLite's `LIKE` folds ASCII letters only, as
+/// its `lower()` does, so a value that matches has its folded form start
+/// with the prefix folded the same way. `None` for a pattern that starts
+/// with a wildcard.
+fn prefix_range(pattern: &str) -> Option<(String, Option<String>)> {
+    let mut prefix = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' | '_' => break,
+            '\\' => prefix.extend(chars.next()),
+            c => prefix.push(c),
+        }
+    }
+    if prefix.is_empty() {
+        return None;
+    }
+    let low = prefix.to_ascii_lowercase();
+    let mut high = low.clone();
+    // UTF-8 sorts as the code points do, so the next code point after
+    // the last one bounds every text that starts with the prefix.
+    let high = loop {
+        let Some(last) = high.pop() else {
+            break None;
+        };
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            high.push(next);
+            break Some(high);
+        }
+    };
+    Some((low, high))
+}
+
 /// A pattern ending in an odd number of `\` escapes nothing; SQLite would
 /// quietly match no row, so it is refused instead.
 fn has_dangling_escape(pattern: &str) -> bool {
@@ -369,11 +443,32 @@ pub struct FieldDef {
     /// row that needs no parameters.
     sql: &'static str,
     ty: FieldType,
+    /// For text: the field folded as SQLite's `lower()` folds it (ASCII
+    /// letters only), an expression an index covers. Equality and a `LIKE`
+    /// with a literal prefix are then also written over it, so that the
+    /// index finds the candidates.
+    folded: Option<&'static str>,
 }
 
 /// A field of a scope: its documented name, its SQL and its type.
 pub const fn field(name: &'static str, sql: &'static str, ty: FieldType) -> FieldDef {
-    FieldDef { name, sql, ty }
+    FieldDef {
+        name,
+        sql,
+        ty,
+        folded: None,
+    }
+}
+
+impl FieldDef {
+    /// The field with its folded form (see `FieldDef::folded`): the SQL of
+    /// an indexed expression equal to `lower(<the field's SQL>)`.
+    pub const fn folded(self, folded: &'static str) -> FieldDef {
+        FieldDef {
+            folded: Some(folded),
+            ..self
+        }
+    }
 }
 
 impl Scope {

@@ -14,6 +14,7 @@
 //! without a deadline, for the next request.
 
 pub mod accounts;
+mod batch;
 pub mod cache;
 pub mod organizations;
 pub mod roles;
@@ -28,11 +29,18 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
 };
-use sqlx::Sqlite;
+use sqlx::{Execute, Sqlite};
 
 use crate::ceql::{Sql, SqlValue};
+
+/// Several statements in one text (`;` between them), their values bound
+/// in order across all of them: sqlx's SQLite worker runs the whole text
+/// for one command, so the statements cost one hand-off to its thread
+/// instead of one each.
+pub type Script = sqlx::query::Query<'static, Sqlite, SqliteArguments<'static>>;
 
 /// A boxed future that may borrow what it runs on (a connection).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
@@ -142,6 +150,8 @@ pub struct Store {
     /// Counts committed writes; see `generation`.
     generation: Arc<AtomicU64>,
     caches: Arc<Caches>,
+    /// Writes waiting to share a transaction; see `write`.
+    batcher: Arc<batch::Batcher>,
     roles: Arc<roles::Catalogue>,
     /// How long a read transaction may run; see `read`.
     query_timeout: Duration,
@@ -212,6 +222,7 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
@@ -247,6 +258,7 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
@@ -296,6 +308,23 @@ impl Store {
             tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE", None).await?,
             generation: self.generation.clone(),
         })
+    }
+
+    /// A write in a shared transaction (group commit; see [`batch`]):
+    /// `write` runs on the writer connection inside a SAVEPOINT of its
+    /// own, and what it returns is answered once the transaction holding it
+    /// has committed. An `Err` rolls back what it did, and only that.
+    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> BoxFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+    {
+        self.batcher
+            .write(&self.writer, &self.generation, write)
+            .await
     }
 
     /// Changes after every committed write (see [`cache`]). A reader that
@@ -408,6 +437,26 @@ impl Tx {
     }
 }
 
+/// Runs a script that begins a write transaction (`BEGIN IMMEDIATE; …`)
+/// on the guarded writer connection; a connection found inside a
+/// transaction is repaired, as `Tx::begin` does.
+async fn run_script(
+    tx: &mut Tx,
+    script: &impl Fn() -> Script,
+) -> Result<Vec<SqliteRow>, StoreError> {
+    let first = script();
+    debug_assert!(first.sql().starts_with("BEGIN IMMEDIATE;"));
+    match first.fetch_all(&mut **tx).await {
+        Ok(rows) => Ok(rows),
+        Err(error) if error.to_string().contains("within a transaction") => {
+            tracing::warn!("a pooled connection was still in a transaction; rolling it back");
+            sqlx::query("ROLLBACK").execute(&mut **tx).await?;
+            Ok(script().fetch_all(&mut **tx).await?)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Removes a read's deadline (its progress handler) from a connection,
 /// once the statement it runs, if any, is over.
 async fn remove_deadline(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
@@ -478,6 +527,7 @@ impl WriteTx {
         let Self { tx, generation } = self;
         finish_write(tx.commit(), generation).await
     }
+
 }
 
 /// Runs a write to its end on a task of its own, then moves the generation
@@ -519,6 +569,25 @@ pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(sqlx::Error) -> S
         Some(db) if db.is_unique_violation() => StoreError::Conflict(message.to_owned()),
         _ => StoreError::Database(error),
     }
+}
+
+/// What SQLite plans to do for a query (`EXPLAIN QUERY PLAN`), one line
+/// per step, a nested step indented two spaces deeper than its parent:
+/// which index it searches (`SEARCH u USING INDEX …`), or that it reads
+/// every row (`SCAN u`). `query` binds the values of the planned query.
+pub(crate) async fn query_plan<'q>(
+    conn: &mut sqlx::SqliteConnection,
+    query: sqlx::query::QueryAs<'q, Sqlite, (i64, i64, i64, String), SqliteArguments<'q>>,
+) -> Result<Vec<String>, StoreError> {
+    let rows = query.fetch_all(conn).await?;
+    let mut depths: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut lines = Vec::with_capacity(rows.len());
+    for (id, parent, _, detail) in rows {
+        let depth = depths.get(&parent).map_or(0, |depth| depth + 1);
+        depths.insert(id, depth);
+        lines.push(format!("{}{detail}", "  ".repeat(depth)));
+    }
+    Ok(lines)
 }
 
 /// Appends ` AND (<filter>)`; the filter's text holds only fixed SQL
