@@ -16,9 +16,10 @@
 //!   five, and its latency their sum.
 //!
 //! Each phase prints `RESULT <phase> <count> <per second> <p99 ms> <errors>
-//! <client CPU s>`: errors are answers other than the expected 2xx and
-//! transport failures; the CPU is this process's own (user + system), so a
-//! saturated load generator shows.
+//! <client CPU s> <server CPU s>`: errors are answers other than the
+//! expected 2xx and transport failures; the client's CPU is this process's
+//! own (user + system), so a saturated load generator shows; the server's
+//! is that of the process `SERVER_PID` names (in the environment), if any.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -175,9 +176,10 @@ where
         .unwrap_or_else(|e| e.into_inner())
 }
 
-/// This process's CPU time so far (user + system), from /proc.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// A process's CPU time so far (user + system), from /proc: `self`, or a
+/// process id.
+fn cpu_seconds(process: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
     // The fields after the command name, which is in parentheses.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -191,7 +193,7 @@ fn cpu_seconds() -> f64 {
     }
 }
 
-fn report(name: &str, mut tally: Tally, elapsed: Duration, cpu: f64) {
+fn report(name: &str, mut tally: Tally, elapsed: Duration, cpu: f64, server_cpu: f64) {
     tally.latencies.sort();
     let count = tally.latencies.len();
     let p99 = if count == 0 {
@@ -200,7 +202,7 @@ fn report(name: &str, mut tally: Tally, elapsed: Duration, cpu: f64) {
         tally.latencies[(count * 99).div_ceil(100).saturating_sub(1)].as_secs_f64() * 1000.0
     };
     println!(
-        "RESULT {name} {count} {:.0} {p99:.2} {} {cpu:.2}",
+        "RESULT {name} {count} {:.0} {p99:.2} {} {cpu:.2} {server_cpu:.2}",
         count as f64 / elapsed.as_secs_f64(),
         tally.errors
     );
@@ -211,10 +213,20 @@ where
     F: Fn(usize) -> Option<Fut> + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), String>> + Send,
 {
-    let cpu = cpu_seconds();
+    let server = std::env::var("SERVER_PID").unwrap_or_default();
+    let server_cpu = || {
+        if server.is_empty() {
+            f64::NAN
+        } else {
+            cpu_seconds(&server)
+        }
+    };
+    let (cpu, server_before) = (cpu_seconds("self"), server_cpu());
     let started = Instant::now();
     let tally = phase(connections, started + Duration::from_secs(seconds), work).await;
-    report(name, tally, started.elapsed(), cpu_seconds() - cpu);
+    let elapsed = started.elapsed();
+    let client = cpu_seconds("self") - cpu;
+    report(name, tally, elapsed, client, server_cpu() - server_before);
 }
 
 #[tokio::main]

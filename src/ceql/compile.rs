@@ -8,7 +8,9 @@
 //! through [`Sql::push`], which takes `&'static str` pieces (column names
 //! come from the allow-list tables below), and [`Sql::push_bind`], which
 //! adds a `?` and the value beside it. The shape of the SQL therefore
-//! depends only on the shape of the tree, never on a value.
+//! depends only on the shape of the tree, never on a value (but for
+//! whether a `LIKE` pattern starts with a literal prefix, which adds a
+//! range of placeholders before it; see `prefix_range`).
 
 use serde::Serialize;
 use time::format_description::well_known::{Iso8601, Rfc3339};
@@ -630,5 +632,33 @@ fn timestamp_date(text: &str) -> Option<Date> {
         Err(_) => PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
             .ok()
             .map(|local| local.date()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_range;
+
+    fn range(pattern: &str) -> Option<(String, Option<String>)> {
+        prefix_range(pattern)
+    }
+
+    #[test]
+    fn a_prefix_range_is_the_folded_literal_prefix_and_its_successor() {
+        let some = |low: &str, high: &str| Some((low.to_owned(), Some(high.to_owned())));
+        assert_eq!(range("L99%"), some("l99", "l9:"));
+        assert_eq!(range("Ab_c%"), some("ab", "ac"));
+        // Escaped wildcards are part of the prefix; only ASCII is folded.
+        assert_eq!(range("a\\%b%"), some("a%b", "a%c"));
+        assert_eq!(range("a\\\\%"), some("a\\", "a]"));
+        assert_eq!(range("Éa"), some("Éa", "Éb"));
+        // Past the last code point, the one before it moves up.
+        assert_eq!(range("a\u{10FFFF}%"), some("a\u{10FFFF}", "b"));
+        assert_eq!(range("\u{10FFFF}"), Some(("\u{10FFFF}".to_owned(), None)));
+        // Before the surrogates' gap comes the first code point after it.
+        assert_eq!(range("\u{D7FF}"), some("\u{D7FF}", "\u{E000}"));
+        assert_eq!(range("%a"), None);
+        assert_eq!(range("_a"), None);
+        assert_eq!(range(""), None);
     }
 }

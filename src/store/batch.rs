@@ -35,7 +35,7 @@ const MAX_BATCH: usize = 64;
 /// how to answer its caller once the batch's COMMIT is known.
 struct Ran {
     keep: bool,
-    answer: Box<dyn FnOnce(Result<(), String>) + Send>,
+    answer: Answer,
 }
 
 /// A write waiting for its batch: runs on the batch's connection, inside
@@ -145,17 +145,14 @@ type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// caller told so by the closed channel.
 async fn run_batch(writer: &SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
     let mut answers = Vec::with_capacity(jobs.len());
-    let mut tx = match writer.acquire().await {
-        Ok(conn) => Tx {
-            conn: Some(conn),
-            deadline: None,
-        },
+    let begun = match writer.acquire().await {
+        Ok(conn) => Tx::begin(conn, "BEGIN IMMEDIATE; SAVEPOINT job", None).await,
+        Err(error) => Err(error.into()),
+    };
+    let mut tx = match begun {
+        Ok(tx) => tx,
         Err(error) => return (answers, Err(error.to_string())),
     };
-    let begin = || sqlx::query("BEGIN IMMEDIATE; SAVEPOINT job");
-    if let Err(error) = super::run_script(&mut tx, &begin).await {
-        return (answers, Err(error.to_string()));
-    }
     let count = jobs.len();
     for (i, job) in jobs.into_iter().enumerate() {
         let ran = job(&mut tx).await;

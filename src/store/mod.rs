@@ -30,17 +30,11 @@ use std::time::{Duration, Instant};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteRow, SqliteSynchronous,
+    SqliteSynchronous,
 };
-use sqlx::{Execute, Sqlite};
+use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
-
-/// Several statements in one text (`;` between them), their values bound
-/// in order across all of them: sqlx's SQLite worker runs the whole text
-/// for one command, so the statements cost one hand-off to its thread
-/// instead of one each.
-pub type Script = sqlx::query::Query<'static, Sqlite, SqliteArguments<'static>>;
 
 /// A boxed future that may borrow what it runs on (a connection).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
@@ -437,26 +431,6 @@ impl Tx {
     }
 }
 
-/// Runs a script that begins a write transaction (`BEGIN IMMEDIATE; …`)
-/// on the guarded writer connection; a connection found inside a
-/// transaction is repaired, as `Tx::begin` does.
-async fn run_script(
-    tx: &mut Tx,
-    script: &impl Fn() -> Script,
-) -> Result<Vec<SqliteRow>, StoreError> {
-    let first = script();
-    debug_assert!(first.sql().starts_with("BEGIN IMMEDIATE;"));
-    match first.fetch_all(&mut **tx).await {
-        Ok(rows) => Ok(rows),
-        Err(error) if error.to_string().contains("within a transaction") => {
-            tracing::warn!("a pooled connection was still in a transaction; rolling it back");
-            sqlx::query("ROLLBACK").execute(&mut **tx).await?;
-            Ok(script().fetch_all(&mut **tx).await?)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
 /// Removes a read's deadline (its progress handler) from a connection,
 /// once the statement it runs, if any, is over.
 async fn remove_deadline(conn: &mut sqlx::SqliteConnection) -> Result<(), StoreError> {
@@ -527,7 +501,6 @@ impl WriteTx {
         let Self { tx, generation } = self;
         finish_write(tx.commit(), generation).await
     }
-
 }
 
 /// Runs a write to its end on a task of its own, then moves the generation
