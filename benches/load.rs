@@ -238,7 +238,14 @@ async fn main() {
         .collect();
     let (flavour, base, users, connections, seconds, rate) = match &args[..] {
         [f, b, u, c, s] => (f, b, u, c, s, None),
-        [f, b, u, c, s, r] => (f, b, u, c, s, Some(r.parse::<f64>().expect("RATE is a number"))),
+        [f, b, u, c, s, r] => (
+            f,
+            b,
+            u,
+            c,
+            s,
+            Some(r.parse::<f64>().expect("RATE is a number")),
+        ),
         _ => {
             eprintln!(
                 "usage: load localelements|json-server BASE USERS_PATH CONNECTIONS SECONDS [RATE]"

@@ -239,7 +239,8 @@ impl Compiler {
                     self.sql.push("(");
                     self.sql.push(folded);
                     self.sql.push(" = ");
-                    self.sql.push_bind(SqlValue::Text(text.to_ascii_lowercase()));
+                    self.sql
+                        .push_bind(SqlValue::Text(text.to_ascii_lowercase()));
                     self.sql.push(" AND ");
                     self.sql.push(field.sql);
                     self.sql.push(" = ");

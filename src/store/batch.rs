@@ -74,9 +74,7 @@ impl Batcher {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
         let (send, receive) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
@@ -104,9 +102,11 @@ impl Batcher {
         if start {
             tokio::spawn(Arc::clone(self).run(writer.clone(), Arc::clone(generation)));
         }
-        receive
-            .await
-            .map_err(|_| E::from(batch_failed("the write's batch ended without an answer".into())))?
+        receive.await.map_err(|_| {
+            E::from(batch_failed(
+                "the write's batch ended without an answer".into(),
+            ))
+        })?
     }
 
     /// Takes batches until none is waiting.
@@ -168,7 +168,10 @@ async fn run_batch(writer: &SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<
             if let Err(rollback) = tx.end("ROLLBACK").await {
                 tracing::debug!(%rollback, "rollback of a failed batch");
             }
-            return (answers, Err(format!("the write's transaction failed: {error}")));
+            return (
+                answers,
+                Err(format!("the write's transaction failed: {error}")),
+            );
         }
     }
     // The COMMIT ran with the last RELEASE.

@@ -392,14 +392,18 @@ pub async fn change(
     user_row(rows.last())
 }
 
-
 /// Binds the values of `update_user!` for `changes` to user `user_id`.
 fn bind_changes(query: Query<'_>, changes: UserChanges, user_id: i64) -> Query<'_> {
     let changed = changes.address;
     let mut query = query
         .bind(changes.first_name)
         .bind(changes.last_name)
-        .bind(changes.email.as_ref().map(|email| email.as_str().to_owned()))
+        .bind(
+            changes
+                .email
+                .as_ref()
+                .map(|email| email.as_str().to_owned()),
+        )
         .bind(changes.email.as_ref().map(|email| email.lower().to_owned()))
         .bind(changes.password_hash)
         .bind(changes.active);

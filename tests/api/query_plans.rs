@@ -53,7 +53,10 @@ async fn every_user_field_is_filtered_through_an_index_for_the_page_and_the_coun
         ("firstName like 'Ad%'", "users_account_first_name_folded"),
         ("lastName = 'Turing'", "users_account_last_name_folded"),
         ("lastName LIKE 'tur%'", "users_account_last_name_folded"),
-        ("fullName = 'Ada Lovelace'", "users_account_full_name_folded"),
+        (
+            "fullName = 'Ada Lovelace'",
+            "users_account_full_name_folded",
+        ),
         ("fullName LIKE 'Ada L%'", "users_account_full_name_folded"),
         ("email = 'a@b.test'", "users_account_email"),
         ("email LIKE 'ada%'", "users_account_email"),
@@ -70,9 +73,18 @@ async fn every_user_field_is_filtered_through_an_index_for_the_page_and_the_coun
         ("phone LIKE '+47%'", "users_account_phone_folded"),
         ("postalCode = '0150'", "users_account_postal_code_folded"),
         ("postalCode LIKE '01%'", "users_account_postal_code_folded"),
-        ("stateProvince = 'Oslo'", "users_account_state_province_folded"),
-        ("stateProvince LIKE 'Os%'", "users_account_state_province_folded"),
-        ("street1 = 'Karl Johans gate 1'", "users_account_street1_folded"),
+        (
+            "stateProvince = 'Oslo'",
+            "users_account_state_province_folded",
+        ),
+        (
+            "stateProvince LIKE 'Os%'",
+            "users_account_state_province_folded",
+        ),
+        (
+            "street1 = 'Karl Johans gate 1'",
+            "users_account_street1_folded",
+        ),
         ("street1 LIKE 'Karl%'", "users_account_street1_folded"),
         ("street2 = 'Floor 2'", "users_account_street2_folded"),
         ("street2 LIKE 'Fl%'", "users_account_street2_folded"),
@@ -115,5 +127,10 @@ async fn a_filter_no_index_serves_shows_a_scan() {
         )
         .await;
     let plan: &Value = &reply.json()["plan"];
-    assert!(plan["page"].as_array().is_some_and(|lines| !lines.is_empty()), "{plan}");
+    assert!(
+        plan["page"]
+            .as_array()
+            .is_some_and(|lines| !lines.is_empty()),
+        "{plan}"
+    );
 }
