@@ -199,7 +199,8 @@ say "copying the users into json-server's db.json"
 LE=$LE USERS_PATH=$USERS_PATH AUTHORIZATION=$AUTHORIZATION node - >"$WORK/db.json" <<'JS' ||
 (async () => {
   const headers = { Authorization: process.env.AUTHORIZATION };
-  let url = `${process.env.LE}${process.env.USERS_PATH}?pageSize=5000`;
+  // Inactive users too: json-server gets all of them.
+  let url = `${process.env.LE}${process.env.USERS_PATH}?pageSize=5000&includeInactive=true`;
   const users = [];
   for (;;) {
     const response = await fetch(url, { headers });
@@ -207,7 +208,7 @@ LE=$LE USERS_PATH=$USERS_PATH AUTHORIZATION=$AUTHORIZATION node - >"$WORK/db.jso
     users.push(...(await response.json()));
     const token = response.headers.get("elements-next-page-token");
     if (!token) break;
-    url = `${process.env.LE}${process.env.USERS_PATH}?pageSize=5000&nextPage=${encodeURIComponent(token)}`;
+    url = `${process.env.LE}${process.env.USERS_PATH}?pageSize=5000&includeInactive=true&nextPage=${encodeURIComponent(token)}`;
   }
   // `health` is a singular resource: json-server's cheapest route, the
   // counterpart of /__admin/health.
@@ -222,7 +223,7 @@ read -r USER_COUNT ID_OF EMAIL_OF < <(node -e '
 [ "$USER_COUNT" = "$USERS" ] || die "localelements served $USER_COUNT users, expected $USERS"
 
 TOKEN=$(fetch -D - -o /dev/null -H "Authorization: $AUTHORIZATION" \
-    "$LE$USERS_PATH?pageSize=200&offset=8800" |
+    "$LE$USERS_PATH?pageSize=200&offset=8800&includeInactive=true" |
     awk -F': ' 'tolower($1) == "elements-next-page-token" { sub(/\r$/, "", $2); print $2 }')
 [ -n "$TOKEN" ] || die "no Elements-Next-Page-Token at offset 8800"
 
@@ -244,8 +245,8 @@ WORKLOADS=(
     "page of 200, active = true|$USERS_PATH?pageSize=200&where=active%20%3D%20true|/users?active=true&_limit=200"
     "one user by id|$USERS_PATH/$ID_OF|/users/$ID_OF"
     "one user by email|$USERS_PATH/${EMAIL_OF/@/%40}|/users?email=${EMAIL_OF/@/%40}"
-    "deep page, offset 9000|$USERS_PATH?pageSize=200&offset=9000|/users?_start=9000&_limit=200"
-    "deep page, nextPage token|$USERS_PATH?pageSize=200&nextPage=$TOKEN|"
+    "deep page, offset 9000|$USERS_PATH?pageSize=200&offset=9000&includeInactive=true|/users?_start=9000&_limit=200"
+    "deep page, nextPage token|$USERS_PATH?pageSize=200&includeInactive=true&nextPage=$TOKEN|"
     "health (HTTP ceiling)|/__admin/health|/health"
 )
 
@@ -374,7 +375,7 @@ if [ "$SCALE_USERS" -gt 0 ]; then
         "fullName like prefix|fullName like 'first17 l%';fullName like 'First4711 L9%';fullName like 'First999 L1%'"
         "email = |email = 'u123456@scale.test';email = 'u999@scale.test';email = 'u500000@scale.test'"
         "email like prefix|email like 'u12345%';email like 'U777%';email like 'u99999%'"
-        "active = false|active = false;active = true;active = false and id > 500000"
+        "active = true|active = true;active = true and id > 500000;active = true and id < 1000"
         "createdDate range (a week)|createdDate >= '2016-03-01' and createdDate < '2016-03-08';createdDate >= '2019-01-01' and createdDate < '2019-01-08';createdDate >= '2021-06-01' and createdDate < '2021-06-08'"
         "lastLoginDate =|lastLoginDate = '2017-05-05';lastLoginDate = '2018-02-02';lastLoginDate = '2020-12-12'"
         "city =|city = 'Oslo';city = 'City17';city = 'city500'"
