@@ -121,11 +121,16 @@ impl Batcher {
                 let take = queue.jobs.len().min(MAX_BATCH);
                 queue.jobs.drain(..take).collect::<Vec<_>>()
             };
-            let (answers, committed) = run_batch(&writer, jobs).await;
+            // A task of its own, so that a write that panics takes only its
+            // batch with it (its guard rolls back; its callers see their
+            // answers dropped), never the batches after it.
+            let batch = tokio::spawn(run_batch(writer.clone(), jobs)).await;
             // Before anyone is answered: see the module documentation.
             generation.fetch_add(1, Ordering::SeqCst);
-            for answer in answers {
-                answer(committed.clone());
+            if let Ok((answers, committed)) = batch {
+                for answer in answers {
+                    answer(committed.clone());
+                }
             }
         }
     }
@@ -143,7 +148,7 @@ type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// BEGIN and COMMIT, travel together, one hand-off to sqlx's worker each.
 /// A job that never ran (the batch failed first) is dropped, and its
 /// caller told so by the closed channel.
-async fn run_batch(writer: &SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
+async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
     let mut answers = Vec::with_capacity(jobs.len());
     let begun = match writer.acquire().await {
         Ok(conn) => Tx::begin(conn, "BEGIN IMMEDIATE; SAVEPOINT job", None).await,
