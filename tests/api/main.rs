@@ -14,6 +14,7 @@ mod cli;
 mod controls;
 mod durability;
 mod embedding;
+mod group_commit;
 mod hang_ups;
 mod hardening;
 mod leaks;
