@@ -8,7 +8,9 @@
 //! through [`Sql::push`], which takes `&'static str` pieces (column names
 //! come from the allow-list tables below), and [`Sql::push_bind`], which
 //! adds a `?` and the value beside it. The shape of the SQL therefore
-//! depends only on the shape of the tree, never on a value.
+//! depends only on the shape of the tree, never on a value (but for
+//! whether a `LIKE` pattern starts with a literal prefix, which adds a
+//! range of placeholders before it; see `prefix_range`).
 
 use serde::Serialize;
 use time::format_description::well_known::{Iso8601, Rfc3339};
@@ -230,6 +232,22 @@ impl Compiler {
                     return Err(not_allowed(cmp.as_str(), field, at));
                 }
                 let value = bind_value(field, literal)?;
+                let folded = field.folded.filter(|folded| *folded != field.sql);
+                if let (Cmp::Eq, Some(folded), SqlValue::Text(text)) = (cmp, folded, &value) {
+                    // Also compared folded, so that the index on the
+                    // folded column finds the candidates.
+                    self.sql.push("(");
+                    self.sql.push(folded);
+                    self.sql.push(" = ");
+                    self.sql
+                        .push_bind(SqlValue::Text(text.to_ascii_lowercase()));
+                    self.sql.push(" AND ");
+                    self.sql.push(field.sql);
+                    self.sql.push(" = ");
+                    self.sql.push_bind(value);
+                    self.sql.push(")");
+                    return Ok(());
+                }
                 self.sql.push(field.sql);
                 self.sql.push(match cmp {
                     Cmp::Eq => " = ",
@@ -265,12 +283,35 @@ impl Compiler {
                     return Err(CeqlError::new(pattern_at, ErrorKind::DanglingEscape));
                 }
                 check_like_work(pattern, pattern_at)?;
+                let pattern = field.ty.normalise_text(pattern);
+                // A literal prefix bounds the folded column, which an index
+                // can search; the LIKE itself still decides.
+                let range = match (negated, field.folded) {
+                    (false, Some(folded)) => prefix_range(&pattern).map(|range| (folded, range)),
+                    _ => None,
+                };
+                let ranged = range.is_some();
+                if let Some((folded, (low, high))) = range {
+                    self.sql.push("(");
+                    self.sql.push(folded);
+                    self.sql.push(" >= ");
+                    self.sql.push_bind(SqlValue::Text(low));
+                    if let Some(high) = high {
+                        self.sql.push(" AND ");
+                        self.sql.push(folded);
+                        self.sql.push(" < ");
+                        self.sql.push_bind(SqlValue::Text(high));
+                    }
+                    self.sql.push(" AND ");
+                }
                 self.sql.push(field.sql);
                 self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
-                self.sql
-                    .push_bind(SqlValue::Text(field.ty.normalise_text(pattern)));
+                self.sql.push_bind(SqlValue::Text(pattern));
                 // SQLite has no LIKE escape character unless one is named.
                 self.sql.push(" ESCAPE '\\'");
+                if ranged {
+                    self.sql.push(")");
+                }
             }
             Test::IsNull(negated) => {
                 self.sql.push(field.sql);
@@ -321,6 +362,42 @@ fn not_allowed(operator: &'static str, field: &FieldDef, at: usize) -> CeqlError
     )
 }
 
+/// The range of folded values every match of a `LIKE` pattern lies in,
+/// from its literal prefix (up to the first unescaped `%` or `_`): at least
+/// the prefix, and below the prefix with its last character moved one up
+/// (`None`: no such bound). SQLite's `LIKE` folds ASCII letters only, as
+/// its `lower()` does, so a value that matches has its folded form start
+/// with the prefix folded the same way. `None` for a pattern that starts
+/// with a wildcard.
+fn prefix_range(pattern: &str) -> Option<(String, Option<String>)> {
+    let mut prefix = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' | '_' => break,
+            '\\' => prefix.extend(chars.next()),
+            c => prefix.push(c),
+        }
+    }
+    if prefix.is_empty() {
+        return None;
+    }
+    let low = prefix.to_ascii_lowercase();
+    let mut high = low.clone();
+    // UTF-8 sorts as the code points do, so the next code point after
+    // the last one bounds every text that starts with the prefix.
+    let high = loop {
+        let Some(last) = high.pop() else {
+            break None;
+        };
+        if let Some(next) = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32) {
+            high.push(next);
+            break Some(high);
+        }
+    };
+    Some((low, high))
+}
+
 /// A pattern ending in an odd number of `\` escapes nothing; SQLite would
 /// quietly match no row, so it is refused instead.
 fn has_dangling_escape(pattern: &str) -> bool {
@@ -369,11 +446,32 @@ pub struct FieldDef {
     /// row that needs no parameters.
     sql: &'static str,
     ty: FieldType,
+    /// For text: the field folded as SQLite's `lower()` folds it (ASCII
+    /// letters only), an expression an index covers. Equality and a `LIKE`
+    /// with a literal prefix are then also written over it, so that the
+    /// index finds the candidates.
+    folded: Option<&'static str>,
 }
 
 /// A field of a scope: its documented name, its SQL and its type.
 pub const fn field(name: &'static str, sql: &'static str, ty: FieldType) -> FieldDef {
-    FieldDef { name, sql, ty }
+    FieldDef {
+        name,
+        sql,
+        ty,
+        folded: None,
+    }
+}
+
+impl FieldDef {
+    /// The field with its folded form (see `FieldDef::folded`): the SQL of
+    /// an indexed expression equal to `lower(<the field's SQL>)`.
+    pub const fn folded(self, folded: &'static str) -> FieldDef {
+        FieldDef {
+            folded: Some(folded),
+            ..self
+        }
+    }
 }
 
 impl Scope {
@@ -535,5 +633,33 @@ fn timestamp_date(text: &str) -> Option<Date> {
         Err(_) => PrimitiveDateTime::parse(text, &Iso8601::DEFAULT)
             .ok()
             .map(|local| local.date()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_range;
+
+    fn range(pattern: &str) -> Option<(String, Option<String>)> {
+        prefix_range(pattern)
+    }
+
+    #[test]
+    fn a_prefix_range_is_the_folded_literal_prefix_and_its_successor() {
+        let some = |low: &str, high: &str| Some((low.to_owned(), Some(high.to_owned())));
+        assert_eq!(range("L99%"), some("l99", "l9:"));
+        assert_eq!(range("Ab_c%"), some("ab", "ac"));
+        // Escaped wildcards are part of the prefix; only ASCII is folded.
+        assert_eq!(range("a\\%b%"), some("a%b", "a%c"));
+        assert_eq!(range("a\\\\%"), some("a\\", "a]"));
+        assert_eq!(range("Éa"), some("Éa", "Éb"));
+        // Past the last code point, the one before it moves up.
+        assert_eq!(range("a\u{10FFFF}%"), some("a\u{10FFFF}", "b"));
+        assert_eq!(range("\u{10FFFF}"), Some(("\u{10FFFF}".to_owned(), None)));
+        // Before the surrogates' gap comes the first code point after it.
+        assert_eq!(range("\u{D7FF}"), some("\u{D7FF}", "\u{E000}"));
+        assert_eq!(range("%a"), None);
+        assert_eq!(range("_a"), None);
+        assert_eq!(range(""), None);
     }
 }

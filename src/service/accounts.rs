@@ -32,7 +32,7 @@ pub(super) async fn account_in(
     check_visible(caller, id, account)
 }
 
-fn check_visible(
+pub(super) fn check_visible(
     caller: &Caller,
     id: i64,
     account: Option<AccountRow>,
@@ -45,7 +45,7 @@ fn check_visible(
     Ok(account)
 }
 
-fn no_account(id: i64) -> ApiError {
+pub(super) fn no_account(id: i64) -> ApiError {
     ApiError::not_found(format!("No account found with id {id}"))
 }
 

@@ -10,9 +10,9 @@ use crate::domain::secret::Secret;
 use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
 use crate::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::users::{self, UserChanges, UserKey, UserRecord, UserRow, UserScope};
+use crate::store::users::{self, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
 
-use super::accounts::{account_in, visible_account};
+use super::accounts::{account_in, check_visible, no_account, visible_account};
 use super::paging::{ListQuery, ListRequest, Page};
 use super::Services;
 
@@ -218,7 +218,8 @@ pub async fn create(
     input: NewUserInput,
 ) -> Result<Shown, ApiError> {
     // Checked before hashing, so that a caller who may not create users
-    // cannot make the server hash for them; checked again inside the write.
+    // cannot make the server hash for them (and what the write relies on;
+    // see below).
     let account = visible_account(&services.store, caller, account_id).await?;
     require_manages(caller, &account)?;
     let first_name = user::required_text("firstName", input.first_name)?;
@@ -229,7 +230,7 @@ pub async fn create(
     let requested = parse_role_keys(input.roles.as_deref().unwrap_or_default())?;
     let roles = requested_roles(&account, &requested)?;
     check_grants(caller, &account, &RoleSet::default(), &roles)?;
-    let mut new_user = NewUser {
+    let new_user = NewUser {
         first_name,
         last_name,
         email,
@@ -239,35 +240,29 @@ pub async fn create(
     let queue = Queue::Organization(caller.organization_id);
     let hash = services.hasher.hash_in(queue, password).await?;
     let secret = Secret::generate();
-    let today = services.clock.today();
-    let mut tx = services.store.begin_write().await?;
-    let account = account_in(&mut tx, caller, account_id).await?;
-    require_manages(caller, &account)?;
-    // The account's own roles: every user created in it starts with them,
-    // whoever creates the user (as `org` in the default account).
-    let mut roles = RoleSet::new(new_user.roles.iter().copied());
-    for role in accounts::roles(&mut tx, account.id).await?.iter() {
-        roles.insert(role);
-    }
-    new_user.roles = roles.iter().collect();
-    let id = users::insert(
-        &mut tx,
-        UserRecord {
-            organization_id: account.organization_id,
-            account_id: account.id,
-            user: &new_user,
-            password_hash: &hash,
-            secret: &secret,
-            active: true,
-            created_date: &today,
-        },
-    )
-    .await?;
-    let row = users::find(&mut *tx, UserScope::Account(account.id), &UserKey::Id(id))
+    // One hand-off to the writer (`users::create`), in a transaction it may
+    // share with other writes (`Store::write`): the account's own roles
+    // join those asked for there, whoever creates the user (as `org` in the
+    // default account). What the checks above read of the account cannot
+    // change (its id, organization and whether it is the default); it can
+    // only be deleted meanwhile, which its foreign key then refuses,
+    // answered as when the account was not found.
+    let row = NewUserRow {
+        organization_id: account.organization_id,
+        account_id: account.id,
+        user: new_user,
+        password_hash: hash,
+        secret_digest: secret.digest().as_bytes().to_vec(),
+        secret: secret.expose().to_owned(),
+        active: true,
+        created_date: services.clock.today(),
+    };
+    let created = services
+        .store
+        .write(move |conn| Box::pin(async move { users::create(conn, &row).await }))
         .await?
-        .ok_or_else(|| ApiError::internal("created user vanished inside its transaction"))?;
-    tx.commit().await?;
-    Ok(Shown::with_secret(row))
+        .ok_or_else(|| no_account(account_id))?;
+    Ok(Shown::with_secret(created))
 }
 
 /// Applies changes to a user the caller manages.
@@ -317,19 +312,7 @@ async fn apply(
         }
         None => None,
     };
-    let mut tx = services.store.begin_write().await?;
-    let (current, account) = locate_managed(&mut tx, caller, within, user).await?;
-    require_outranks(caller, &account, &current)?;
-    if let Some(wanted) = &wanted_roles {
-        let held = current.roles();
-        if *wanted != held {
-            if current.id == caller.user_id {
-                return Err(ApiError::forbidden("You may not change your own roles"));
-            }
-            check_grants(caller, &account, &held, wanted)?;
-            users::replace_roles(&mut tx, current.id, wanted).await?;
-        }
-    }
+    let (caller, user) = (caller.clone(), user.to_owned());
     let changes = UserChanges {
         first_name,
         last_name,
@@ -338,15 +321,27 @@ async fn apply(
         active: patch.active,
         address: patch.address,
     };
-    users::update(&mut tx, current.id, changes).await?;
-    let row = users::find(
-        &mut *tx,
-        UserScope::Account(account.id),
-        &UserKey::Id(current.id),
-    )
-    .await?
-    .ok_or_else(|| no_user(current.id, account.id))?;
-    tx.commit().await?;
+    let row = services
+        .store
+        .write(move |conn| {
+            Box::pin(async move {
+                let (current, account) = locate_for_write(conn, &caller, within, &user).await?;
+                require_outranks(&caller, &account, &current)?;
+                let mut new_roles = None;
+                if let Some(wanted) = &wanted_roles {
+                    let held = current.roles();
+                    if *wanted != held {
+                        if current.id == caller.user_id {
+                            return Err(ApiError::forbidden("You may not change your own roles"));
+                        }
+                        check_grants(&caller, &account, &held, wanted)?;
+                        new_roles = Some(wanted);
+                    }
+                }
+                Ok(users::change(conn, account.id, current.id, new_roles, changes).await?)
+            })
+        })
+        .await?;
     Ok(Shown::without_secret(row))
 }
 
@@ -425,12 +420,40 @@ pub async fn delete(
 ) -> Result<(), ApiError> {
     // No work before the write (no hashing), so every check is made once,
     // inside it.
-    let mut tx = services.store.begin_write().await?;
-    let (target, account) = locate_managed(&mut tx, caller, within, user).await?;
-    require_outranks(caller, &account, &target)?;
-    users::delete(&mut tx, target.id).await?;
-    tx.commit().await?;
-    Ok(())
+    let (caller, user) = (caller.clone(), user.to_owned());
+    services
+        .store
+        .write(move |conn| {
+            Box::pin(async move {
+                let (target, account) = locate_for_write(conn, &caller, within, &user).await?;
+                require_outranks(&caller, &account, &target)?;
+                Ok::<_, ApiError>(users::delete(conn, target.id).await?)
+            })
+        })
+        .await
+}
+
+/// `locate_managed` inside a write: for a user of an account, both reads
+/// in one hand-off to the writer, and the checks in the same order.
+async fn locate_for_write(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+    within: Within,
+    user: &str,
+) -> Result<(UserRow, AccountRow), ApiError> {
+    let Within::Account(account_id) = within else {
+        return locate_managed(conn, caller, within, user).await;
+    };
+    let user_id = super::parse_id("user id", user);
+    // No user has id 0: an id that does not parse finds nobody, and its
+    // error comes after the account's, as in `locate_managed`.
+    let read_id = user_id.as_ref().map_or(0, |id| *id);
+    let (account, row) = users::locate(conn, account_id, read_id).await?;
+    let account = check_visible(caller, account_id, account)?;
+    require_manages(caller, &account)?;
+    let user_id = user_id?;
+    let row = row.ok_or_else(|| no_user(user_id, account.id))?;
+    Ok((row, account))
 }
 
 /// The user a path names, and their account, for a change by the caller:

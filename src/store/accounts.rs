@@ -23,9 +23,17 @@ pub const FILTER: Scope = Scope::new(
     ],
 );
 
-const ACCOUNT_COLUMNS: &str =
-    "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, \
-     a.created_date, a.updated_date";
+/// The columns every account read selects; a macro, so that the write
+/// scripts of `store::users` can `concat!` it into theirs.
+macro_rules! account_columns {
+    () => {
+        "a.id, a.organization_id, a.name, a.description, a.external_id, a.is_default, a.active, \
+         a.created_date, a.updated_date"
+    };
+}
+pub(crate) use account_columns;
+
+const ACCOUNT_COLUMNS: &str = account_columns!();
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AccountRow {
@@ -113,6 +121,27 @@ pub async fn list(
         .bind(page.offset)
         .fetch_all(conn)
         .await?)
+}
+
+/// What SQLite plans (`store::query_plan`) for the first page of an
+/// organization's accounts matching `filter`, and for their count.
+pub async fn plans(
+    conn: &mut sqlx::SqliteConnection,
+    filter: Option<&Sql>,
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let mut matching = String::from("FROM accounts a WHERE a.organization_id = ?");
+    push_filter(&mut matching, filter);
+    let page = format!(
+        "EXPLAIN QUERY PLAN SELECT {ACCOUNT_COLUMNS} {matching} \
+         ORDER BY a.is_default DESC, a.id LIMIT ? OFFSET ?"
+    );
+    let page = bind_filter(sqlx::query_as(&page).bind(0_i64), filter)
+        .bind(200_i64)
+        .bind(0_i64);
+    let page = super::query_plan(&mut *conn, page).await?;
+    let count = format!("EXPLAIN QUERY PLAN SELECT COUNT(*) {matching}");
+    let count = bind_filter(sqlx::query_as(&count).bind(0_i64), filter);
+    Ok((page, super::query_plan(conn, count).await?))
 }
 
 pub async fn count(

@@ -14,6 +14,7 @@
 //! without a deadline, for the next request.
 
 pub mod accounts;
+mod batch;
 pub mod bulk;
 pub mod cache;
 pub mod open_error;
@@ -30,7 +31,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use sqlx::Sqlite;
 
@@ -144,6 +146,8 @@ pub struct Store {
     /// Counts committed writes; see `generation`.
     generation: Arc<AtomicU64>,
     caches: Arc<Caches>,
+    /// Writes waiting to share a transaction; see `write`.
+    batcher: Arc<batch::Batcher>,
     roles: Arc<roles::Catalogue>,
     /// How long a read transaction may run; see `read`.
     query_timeout: Duration,
@@ -214,6 +218,7 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
@@ -249,6 +254,7 @@ impl Store {
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
                     generation: Arc::default(),
                     caches: Arc::default(),
+                    batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
                 })
             }
@@ -298,6 +304,23 @@ impl Store {
             tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE", None).await?,
             generation: self.generation.clone(),
         })
+    }
+
+    /// A write in a shared transaction (group commit; see [`batch`]):
+    /// `write` runs on the writer connection inside a SAVEPOINT of its
+    /// own, and what it returns is answered once the transaction holding it
+    /// has committed. An `Err` rolls back what it did, and only that.
+    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> BoxFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+    {
+        self.batcher
+            .write(&self.writer, &self.generation, write)
+            .await
     }
 
     /// Changes after every committed write (see [`cache`]). A reader that
@@ -521,6 +544,25 @@ pub(crate) fn conflict_on_unique(message: &str) -> impl FnOnce(sqlx::Error) -> S
         Some(db) if db.is_unique_violation() => StoreError::Conflict(message.to_owned()),
         _ => StoreError::Database(error),
     }
+}
+
+/// What SQLite plans to do for a query (`EXPLAIN QUERY PLAN`), one line
+/// per step, a nested step indented two spaces deeper than its parent:
+/// which index it searches (`SEARCH u USING INDEX …`), or that it reads
+/// every row (`SCAN u`). `query` binds the values of the planned query.
+pub(crate) async fn query_plan<'q>(
+    conn: &mut sqlx::SqliteConnection,
+    query: sqlx::query::QueryAs<'q, Sqlite, (i64, i64, i64, String), SqliteArguments<'q>>,
+) -> Result<Vec<String>, StoreError> {
+    let rows = query.fetch_all(conn).await?;
+    let mut depths: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut lines = Vec::with_capacity(rows.len());
+    for (id, parent, _, detail) in rows {
+        let depth = depths.get(&parent).map_or(0, |depth| depth + 1);
+        depths.insert(id, depth);
+        lines.push(format!("{}{detail}", "  ".repeat(depth)));
+    }
+    Ok(lines)
 }
 
 /// Appends ` AND (<filter>)`; the filter's text holds only fixed SQL

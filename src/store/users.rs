@@ -1,8 +1,13 @@
 //! Queries over users and their roles.
 
-use sqlx::{FromRow, Sqlite, SqliteConnection};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, Row, Sqlite, SqliteConnection};
 
+use super::accounts::{account_columns, AccountRow};
 use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
+
+/// A statement (or several) with values bound.
+type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
 use crate::ceql::{field, FieldType, Scope, Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::user::{AddressChanges, Email, NewUser};
@@ -10,29 +15,33 @@ use crate::domain::user::{AddressChanges, Email, NewUser};
 /// What `where=` may filter users by (docs/api.md#the-where-language):
 /// each documented field and the SQL over `users u` it compiles to, in the
 /// order the unknown-field message lists them. `password`, `secret`,
-/// hashes and digests are deliberately absent.
+/// hashes and digests are deliberately absent. Each text field's folded
+/// form is the expression an index of migration 0006 covers (the email is
+/// stored folded already, and indexed as it is).
 pub const FILTER: Scope = Scope::new(
     "Users",
     &[
         field("id", "u.id", FieldType::Integer),
-        field("firstName", "u.first_name", FieldType::Text),
-        field("lastName", "u.last_name", FieldType::Text),
+        field("firstName", "u.first_name", FieldType::Text).folded("lower(u.first_name)"),
+        field("lastName", "u.last_name", FieldType::Text).folded("lower(u.last_name)"),
         field(
             "fullName",
             "(u.first_name || ' ' || u.last_name)",
             FieldType::Text,
-        ),
-        field("email", "u.email_lower", FieldType::Email),
+        )
+        .folded("lower(u.first_name || ' ' || u.last_name)"),
+        field("email", "u.email_lower", FieldType::Email).folded("u.email_lower"),
         field("active", "u.active", FieldType::Boolean),
         field("createdDate", "u.created_date", FieldType::Date),
         field("lastLoginDate", "u.last_login_date", FieldType::Date),
-        field("city", "u.city", FieldType::Text),
-        field("country", "u.country", FieldType::Text),
-        field("phone", "u.phone", FieldType::Text),
-        field("postalCode", "u.postal_code", FieldType::Text),
-        field("stateProvince", "u.state_province", FieldType::Text),
-        field("street1", "u.street1", FieldType::Text),
-        field("street2", "u.street2", FieldType::Text),
+        field("city", "u.city", FieldType::Text).folded("lower(u.city)"),
+        field("country", "u.country", FieldType::Text).folded("lower(u.country)"),
+        field("phone", "u.phone", FieldType::Text).folded("lower(u.phone)"),
+        field("postalCode", "u.postal_code", FieldType::Text).folded("lower(u.postal_code)"),
+        field("stateProvince", "u.state_province", FieldType::Text)
+            .folded("lower(u.state_province)"),
+        field("street1", "u.street1", FieldType::Text).folded("lower(u.street1)"),
+        field("street2", "u.street2", FieldType::Text).folded("lower(u.street2)"),
         // The column inside the EXISTS subquery that `Compiler::roles` writes.
         field(
             "roles",
@@ -44,9 +53,15 @@ pub const FILTER: Scope = Scope::new(
 
 /// The columns every user read selects. The password hash is not among
 /// them: it is read only by `password_hash`, so it cannot reach a response.
-const USER_COLUMNS: &str = "u.id, u.organization_id, u.account_id, u.email, u.secret, u.active, \
-     u.json, \
-     (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles";
+/// (A macro, so that the write scripts below can `concat!` it.)
+macro_rules! user_columns {
+    () => {
+        "u.id, u.organization_id, u.account_id, u.email, u.secret, u.active, u.json, \
+         (SELECT group_concat(r.role_key) FROM user_roles r WHERE r.user_id = u.id) AS roles"
+    };
+}
+
+const USER_COLUMNS: &str = user_columns!();
 
 pub const DUPLICATE_EMAIL: &str = "A user with that email already exists in this organization";
 pub const DUPLICATE_SECRET: &str = "That user secret is already in use";
@@ -167,19 +182,243 @@ pub async fn insert(
     .bind(&address.street2)
     .fetch_one(&mut *conn)
     .await
-    .map_err(|error| {
-        // Two unique keys: the email (per organization) and the secret.
-        let is_secret = error
-            .as_database_error()
-            .is_some_and(|db| db.message().contains("secret_digest"));
-        conflict_on_unique(if is_secret {
-            DUPLICATE_SECRET
-        } else {
-            DUPLICATE_EMAIL
-        })(error)
-    })?;
+    .map_err(insert_error)?;
     replace_roles(conn, id, &RoleSet::new(user.roles.iter().copied())).await?;
     Ok(id)
+}
+
+/// A failed insert of a user: two unique keys, the email (per
+/// organization) and the secret, each with its own conflict.
+fn insert_error(error: sqlx::Error) -> StoreError {
+    let is_secret = error
+        .as_database_error()
+        .is_some_and(|db| db.message().contains("secret_digest"));
+    conflict_on_unique(if is_secret {
+        DUPLICATE_SECRET
+    } else {
+        DUPLICATE_EMAIL
+    })(error)
+}
+
+/// Binds one value per role of the catalogue, `NULL` past the set's own:
+/// the scripts below match them with `r.key IN (?, ?, ?, ?)`, so their text
+/// stays the same (and prepared once) whatever the roles.
+fn bind_roles<'q>(mut query: Query<'q>, roles: &RoleSet) -> Query<'q> {
+    let mut keys = roles.iter().map(Role::key);
+    for _ in Role::ALL {
+        query = query.bind(keys.next());
+    }
+    query
+}
+
+/// A whole create, sent to the writer as one script (one hand-off to
+/// sqlx's worker thread, where a statement at a time made it seven), inside
+/// the transaction of `Store::write`: the row, its roles (those asked for, and the account's own, which every
+/// user created in it starts with) and the user as read back. The roles
+/// and the read find the new id with `last_insert_rowid()`, which the
+/// inserts into `user_roles` (a table without rowids) and the JSON
+/// triggers (updates) leave alone.
+const CREATE_SCRIPT: &str = concat!(
+    "INSERT INTO users (organization_id, account_id, first_name, last_name, email, \
+     email_lower, password_hash, secret, secret_digest, active, created_date, \
+     last_login_date, city, country, phone, postal_code, state_province, street1, street2) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?); ",
+    "INSERT INTO user_roles (user_id, role_key) \
+     SELECT last_insert_rowid(), r.key FROM roles r WHERE r.key IN (?, ?, ?, ?) \
+     UNION SELECT last_insert_rowid(), a.role_key FROM account_roles a WHERE a.account_id = ?; ",
+    "SELECT ",
+    user_columns!(),
+    " FROM users u WHERE u.id = last_insert_rowid()"
+);
+
+/// A new user as `create` stores it; owned, since it is written from the
+/// task of the write's batch.
+#[derive(Debug, Clone)]
+pub struct NewUserRow {
+    pub organization_id: i64,
+    pub account_id: i64,
+    pub user: NewUser,
+    pub password_hash: String,
+    pub secret: String,
+    pub secret_digest: Vec<u8>,
+    pub active: bool,
+    pub created_date: String,
+}
+
+/// Creates a user (see `CREATE_SCRIPT`) and reads them back. `None`: the
+/// account is gone, deleted since the caller read it (its foreign key
+/// refuses the row).
+pub async fn create(
+    conn: &mut SqliteConnection,
+    row: &NewUserRow,
+) -> Result<Option<UserRow>, StoreError> {
+    let (user, address) = (&row.user, &row.user.address);
+    let query = sqlx::query(CREATE_SCRIPT)
+        .bind(row.organization_id)
+        .bind(row.account_id)
+        .bind(user.first_name.as_str())
+        .bind(user.last_name.as_str())
+        .bind(user.email.as_str())
+        .bind(user.email.lower())
+        .bind(row.password_hash.as_str())
+        .bind(row.secret.as_str())
+        .bind(row.secret_digest.as_slice())
+        .bind(row.active)
+        .bind(row.created_date.as_str())
+        .bind(row.created_date.as_str())
+        .bind(address.city.as_deref())
+        .bind(address.country.as_deref())
+        .bind(address.phone.as_deref())
+        .bind(address.postal_code.as_deref())
+        .bind(address.state_province.as_deref())
+        .bind(address.street1.as_deref())
+        .bind(address.street2.as_deref());
+    let roles = RoleSet::new(user.roles.iter().copied());
+    let query = bind_roles(query, &roles).bind(row.account_id);
+    match query.fetch_all(conn).await {
+        Ok(rows) => Ok(Some(user_row(rows.last())?)),
+        Err(error)
+            if error
+                .as_database_error()
+                .is_some_and(|db| db.is_foreign_key_violation()) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(insert_error(error)),
+    }
+}
+
+/// The user a script read back last.
+fn user_row(row: Option<&SqliteRow>) -> Result<UserRow, StoreError> {
+    let row = row.ok_or_else(|| StoreError::Schema("a write script read no user back".into()))?;
+    Ok(UserRow::from_row(row)?)
+}
+
+/// The reads a change to a user of an account starts with, in one
+/// hand-off: the account, and the user in it.
+const LOCATE_SCRIPT: &str = concat!(
+    "SELECT 'account' AS kind, ",
+    account_columns!(),
+    " FROM accounts a WHERE a.id = ?; ",
+    "SELECT 'user' AS kind, ",
+    user_columns!(),
+    " FROM users u WHERE u.account_id = ? AND u.id = ?"
+);
+
+/// User `user_id` of account `account_id`: the account and the user in
+/// it, each if there (see `LOCATE_SCRIPT`).
+pub async fn locate(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    user_id: i64,
+) -> Result<(Option<AccountRow>, Option<UserRow>), StoreError> {
+    let rows = sqlx::query(LOCATE_SCRIPT)
+        .bind(account_id)
+        .bind(account_id)
+        .bind(user_id)
+        .fetch_all(conn)
+        .await?;
+    let (mut account, mut user) = (None, None);
+    for row in &rows {
+        match row.try_get::<&str, _>("kind")? {
+            "account" => account = Some(AccountRow::from_row(row)?),
+            _ => user = Some(UserRow::from_row(row)?),
+        }
+    }
+    Ok((account, user))
+}
+
+/// Changes the columns of a user: `COALESCE` keeps the statement fixed (a
+/// NULL value means "unchanged"); the address columns take a flag beside
+/// the value, since NULL is also a value they can be set to. Bound by
+/// `bind_changes`.
+macro_rules! update_user {
+    () => {
+        "UPDATE users SET \
+           first_name = COALESCE(?, first_name), \
+           last_name = COALESCE(?, last_name), \
+           email = COALESCE(?, email), \
+           email_lower = COALESCE(?, email_lower), \
+           password_hash = COALESCE(?, password_hash), \
+           active = COALESCE(?, active), \
+           city = CASE WHEN ? THEN ? ELSE city END, \
+           country = CASE WHEN ? THEN ? ELSE country END, \
+           phone = CASE WHEN ? THEN ? ELSE phone END, \
+           postal_code = CASE WHEN ? THEN ? ELSE postal_code END, \
+           state_province = CASE WHEN ? THEN ? ELSE state_province END, \
+           street1 = CASE WHEN ? THEN ? ELSE street1 END, \
+           street2 = CASE WHEN ? THEN ? ELSE street2 END \
+         WHERE id = ?"
+    };
+}
+
+/// A change to a user: their roles when they change, the columns, and the
+/// user as read back, in one hand-off.
+/// `DELETE … WHERE ?` and `… WHERE ? AND …` run only with a true flag.
+const UPDATE_SCRIPT: &str = concat!(
+    "DELETE FROM user_roles WHERE ? AND user_id = ?; ",
+    "INSERT INTO user_roles (user_id, role_key) \
+     SELECT ?, r.key FROM roles r WHERE ? AND r.key IN (?, ?, ?, ?); ",
+    update_user!(),
+    "; SELECT ",
+    user_columns!(),
+    " FROM users u WHERE u.account_id = ? AND u.id = ?"
+);
+
+/// Changes user `user_id` of account `account_id` (see `UPDATE_SCRIPT`):
+/// `roles`, when they change, replace the user's. The user as read back,
+/// which the write lock held since they were located guarantees is there.
+pub async fn change(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    user_id: i64,
+    roles: Option<&RoleSet>,
+    changes: UserChanges,
+) -> Result<UserRow, StoreError> {
+    let empty = RoleSet::default();
+    let query = sqlx::query(UPDATE_SCRIPT)
+        .bind(roles.is_some())
+        .bind(user_id)
+        .bind(user_id)
+        .bind(roles.is_some());
+    let query = bind_roles(query, roles.unwrap_or(&empty));
+    let query = bind_changes(query, changes, user_id)
+        .bind(account_id)
+        .bind(user_id);
+    let rows = query
+        .fetch_all(conn)
+        .await
+        .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
+    user_row(rows.last())
+}
+
+/// Binds the values of `update_user!` for `changes` to user `user_id`.
+fn bind_changes(query: Query<'_>, changes: UserChanges, user_id: i64) -> Query<'_> {
+    let changed = changes.address;
+    let mut query = query
+        .bind(changes.first_name)
+        .bind(changes.last_name)
+        .bind(
+            changes
+                .email
+                .as_ref()
+                .map(|email| email.as_str().to_owned()),
+        )
+        .bind(changes.email.as_ref().map(|email| email.lower().to_owned()))
+        .bind(changes.password_hash)
+        .bind(changes.active);
+    for value in [
+        changed.city,
+        changed.country,
+        changed.phone,
+        changed.postal_code,
+        changed.state_province,
+        changed.street1,
+        changed.street2,
+    ] {
+        query = query.bind(value.is_some()).bind(value.flatten());
+    }
+    query.bind(user_id)
 }
 
 pub async fn replace_roles(
@@ -279,18 +518,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<UserPage, StoreError> {
     let (matching, scope_id) = matching(scope, filter);
-    // The aggregate takes the rows in the order the limited subquery yields
-    // them (by id); an ORDER BY inside group_concat would sort the page a
-    // second time through a temporary b-tree, which costs more than the
-    // query itself. `tests/users.rs` checks the order.
-    let mut sql = format!(
-        "SELECT COUNT(*), MAX(id), '[' || COALESCE(group_concat(json, ','), '') || ']' \
-         FROM (SELECT u.id, u.json {matching}"
-    );
-    if page.after_id.is_some() {
-        sql.push_str(" AND u.id > ?");
-    }
-    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?)");
+    let sql = page_sql(&matching, page.after_id.is_some());
     let mut select = bind_filter(
         sqlx::query_as::<_, (i64, Option<i64>, String)>(&sql).bind(scope_id),
         filter,
@@ -321,6 +549,41 @@ pub async fn list(
         next_after,
         body,
     })
+}
+
+/// The query of one page: binds the scope's id, the filter's values, the
+/// id the page starts after (`after`), the limit and the offset.
+fn page_sql(matching: &str, after: bool) -> String {
+    // The aggregate takes the rows in the order the limited subquery yields
+    // them (by id); an ORDER BY inside group_concat would sort the page a
+    // second time through a temporary b-tree, which costs more than the
+    // query itself. `tests/users.rs` checks the order.
+    let mut sql = format!(
+        "SELECT COUNT(*), MAX(id), '[' || COALESCE(group_concat(json, ','), '') || ']' \
+         FROM (SELECT u.id, u.json {matching}"
+    );
+    if after {
+        sql.push_str(" AND u.id > ?");
+    }
+    sql.push_str(" ORDER BY u.id LIMIT ? OFFSET ?)");
+    sql
+}
+
+/// What SQLite plans (`store::query_plan`) for the first page of an
+/// account's users matching `filter`, and for their count.
+pub async fn plans(
+    conn: &mut SqliteConnection,
+    filter: Option<&Sql>,
+) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let (matching, scope_id) = matching(UserScope::Account(0), filter);
+    let page = format!("EXPLAIN QUERY PLAN {}", page_sql(&matching, false));
+    let page = bind_filter(sqlx::query_as(&page).bind(scope_id), filter)
+        .bind(200_i64)
+        .bind(0_i64);
+    let page = super::query_plan(&mut *conn, page).await?;
+    let count = format!("EXPLAIN QUERY PLAN SELECT COUNT(*) {matching}");
+    let count = bind_filter(sqlx::query_as(&count).bind(scope_id), filter);
+    Ok((page, super::query_plan(conn, count).await?))
 }
 
 /// How many users in `scope` match `filter`.
@@ -380,67 +643,6 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
     pub active: Option<bool>,
     pub address: AddressChanges,
-}
-
-pub async fn update(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-    changes: UserChanges,
-) -> Result<(), StoreError> {
-    // COALESCE keeps the statement fixed: a NULL parameter means "unchanged".
-    // The address columns need a flag beside the value, since NULL is also
-    // a value they can be set to.
-    let changed = &changes.address;
-    let address = |value: &Option<Option<String>>| (value.is_some(), value.clone().flatten());
-    let (city_set, city) = address(&changed.city);
-    let (country_set, country) = address(&changed.country);
-    let (phone_set, phone) = address(&changed.phone);
-    let (postal_set, postal) = address(&changed.postal_code);
-    let (state_set, state) = address(&changed.state_province);
-    let (street1_set, street1) = address(&changed.street1);
-    let (street2_set, street2) = address(&changed.street2);
-    sqlx::query(
-        "UPDATE users SET \
-           first_name = COALESCE(?, first_name), \
-           last_name = COALESCE(?, last_name), \
-           email = COALESCE(?, email), \
-           email_lower = COALESCE(?, email_lower), \
-           password_hash = COALESCE(?, password_hash), \
-           active = COALESCE(?, active), \
-           city = CASE WHEN ? THEN ? ELSE city END, \
-           country = CASE WHEN ? THEN ? ELSE country END, \
-           phone = CASE WHEN ? THEN ? ELSE phone END, \
-           postal_code = CASE WHEN ? THEN ? ELSE postal_code END, \
-           state_province = CASE WHEN ? THEN ? ELSE state_province END, \
-           street1 = CASE WHEN ? THEN ? ELSE street1 END, \
-           street2 = CASE WHEN ? THEN ? ELSE street2 END \
-         WHERE id = ?",
-    )
-    .bind(changes.first_name)
-    .bind(changes.last_name)
-    .bind(changes.email.as_ref().map(Email::as_str))
-    .bind(changes.email.as_ref().map(Email::lower))
-    .bind(changes.password_hash)
-    .bind(changes.active)
-    .bind(city_set)
-    .bind(city)
-    .bind(country_set)
-    .bind(country)
-    .bind(phone_set)
-    .bind(phone)
-    .bind(postal_set)
-    .bind(postal)
-    .bind(state_set)
-    .bind(state)
-    .bind(street1_set)
-    .bind(street1)
-    .bind(street2_set)
-    .bind(street2)
-    .bind(user_id)
-    .execute(conn)
-    .await
-    .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
-    Ok(())
 }
 
 pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), StoreError> {

@@ -17,6 +17,7 @@ mod controls;
 mod cors;
 mod durability;
 mod embedding;
+mod group_commit;
 mod hang_ups;
 mod hardening;
 mod leaks;

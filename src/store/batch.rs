@@ -1,0 +1,185 @@
+//! Group commit: writes that arrive while another is being written share
+//! one transaction on the writer connection, and so one commit.
+//!
+//! A commit writes every page the transaction changed to the WAL, and with
+//! a user's row, its JSON and a dozen indexes that is most of a write's
+//! cost; writes that commit together write the pages they share once.
+//! Each write still gets its own answer and its own error: each runs
+//! inside a SAVEPOINT of its own, rolled back to when it fails, so a
+//! failed write leaves nothing behind and takes no other write with it.
+//! Nobody is answered before the COMMIT that holds their write is done
+//! (durability is unchanged: an answered write is in the WAL), and the
+//! store's generation moves on before anyone is answered, so a caller
+//! who reads after their answer never gets a cached older state.
+//!
+//! The first write that finds no batch running starts one on a task of its
+//! own; it takes every write queued by then, and goes on while more arrive.
+//! A batch is never cancelled with a request: a request dropped while its
+//! write waits or runs leaves the write to finish (or fail) on its own, as
+//! a dropped COMMIT always did, and the writer is never left inside a
+//! transaction.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::oneshot;
+
+use super::{BoxFuture, StoreError, Tx};
+
+/// Writes per transaction at most: bounds how long one batch holds the
+/// writer (and how long its first caller waits for the last).
+const MAX_BATCH: usize = 64;
+
+/// What a write leaves once it has run: whether its statements stay, and
+/// how to answer its caller once the batch's COMMIT is known.
+struct Ran {
+    keep: bool,
+    answer: Answer,
+}
+
+/// A write waiting for its batch: runs on the batch's connection, inside
+/// its own SAVEPOINT.
+type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Ran> + Send>;
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    /// A batch task is running and will take what is queued.
+    running: bool,
+}
+
+/// The writes waiting for the writer, and whether a batch is running.
+#[derive(Default)]
+pub(super) struct Batcher {
+    queue: Mutex<Queue>,
+}
+
+impl std::fmt::Debug for Batcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batcher")
+    }
+}
+
+impl Batcher {
+    /// Runs `write` in the next batch and answers what it returned once
+    /// its batch has committed (or the batch's error, when the COMMIT
+    /// failed). An `Err` from `write` rolls back what it did.
+    pub(super) async fn write<T, E, F>(
+        self: &Arc<Self>,
+        writer: &SqlitePool,
+        generation: &Arc<AtomicU64>,
+        write: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+    {
+        let (send, receive) = oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = write(conn).await;
+                Ran {
+                    keep: result.is_ok(),
+                    answer: Box::new(move |committed| {
+                        let answer = match (result, committed) {
+                            (Ok(value), Ok(())) => Ok(value),
+                            (Ok(_), Err(message)) => Err(E::from(batch_failed(message))),
+                            (Err(error), _) => Err(error),
+                        };
+                        // The caller may have gone; the write stands.
+                        let _ = send.send(answer);
+                    }),
+                }
+            })
+        });
+        let start = {
+            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.jobs.push(job);
+            !std::mem::replace(&mut queue.running, true)
+        };
+        if start {
+            tokio::spawn(Arc::clone(self).run(writer.clone(), Arc::clone(generation)));
+        }
+        receive.await.map_err(|_| {
+            E::from(batch_failed(
+                "the write's batch ended without an answer".into(),
+            ))
+        })?
+    }
+
+    /// Takes batches until none is waiting.
+    async fn run(self: Arc<Self>, writer: SqlitePool, generation: Arc<AtomicU64>) {
+        loop {
+            let jobs = {
+                let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+                if queue.jobs.is_empty() {
+                    queue.running = false;
+                    return;
+                }
+                let take = queue.jobs.len().min(MAX_BATCH);
+                queue.jobs.drain(..take).collect::<Vec<_>>()
+            };
+            // A task of its own, so that a write that panics takes only its
+            // batch with it (its guard rolls back; its callers see their
+            // answers dropped), never the batches after it.
+            let batch = tokio::spawn(run_batch(writer.clone(), jobs)).await;
+            // Before anyone is answered: see the module documentation.
+            generation.fetch_add(1, Ordering::SeqCst);
+            if let Ok((answers, committed)) = batch {
+                for answer in answers {
+                    answer(committed.clone());
+                }
+            }
+        }
+    }
+}
+
+fn batch_failed(message: String) -> StoreError {
+    StoreError::Io(std::io::Error::other(message))
+}
+
+/// How a caller is answered once the batch's COMMIT is known.
+type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+/// One transaction: each job between a SAVEPOINT and its RELEASE (or its
+/// ROLLBACK TO, when it failed); the statements between two jobs, and the
+/// BEGIN and COMMIT, travel together, one hand-off to sqlx's worker each.
+/// A job that never ran (the batch failed first) is dropped, and its
+/// caller told so by the closed channel.
+async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
+    let mut answers = Vec::with_capacity(jobs.len());
+    let begun = match writer.acquire().await {
+        Ok(conn) => Tx::begin(conn, "BEGIN IMMEDIATE; SAVEPOINT job", None).await,
+        Err(error) => Err(error.into()),
+    };
+    let mut tx = match begun {
+        Ok(tx) => tx,
+        Err(error) => return (answers, Err(error.to_string())),
+    };
+    let count = jobs.len();
+    for (i, job) in jobs.into_iter().enumerate() {
+        let ran = job(&mut tx).await;
+        answers.push(ran.answer);
+        let next = match (ran.keep, i + 1 == count) {
+            (true, false) => "RELEASE job; SAVEPOINT job",
+            (false, false) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
+            (true, true) => "RELEASE job; COMMIT",
+            (false, true) => "ROLLBACK TO job; RELEASE job; COMMIT",
+        };
+        if let Err(error) = sqlx::query(next).execute(&mut *tx).await {
+            // Nothing of the batch is committed: every write in it fails.
+            if let Err(rollback) = tx.end("ROLLBACK").await {
+                tracing::debug!(%rollback, "rollback of a failed batch");
+            }
+            return (
+                answers,
+                Err(format!("the write's transaction failed: {error}")),
+            );
+        }
+    }
+    // The COMMIT ran with the last RELEASE.
+    tx.conn = None;
+    (answers, Ok(()))
+}
