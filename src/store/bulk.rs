@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
+use sqlx::sqlite::SqliteArguments;
 use sqlx::SqliteConnection;
 
-use super::users::UserRecord;
+use super::users::{insert_user, user_placeholders, UserRecord};
 use super::StoreError;
 use crate::domain::role::RoleSet;
 
@@ -15,10 +16,6 @@ use crate::domain::role::RoleSet;
 pub const USERS_PER_STATEMENT: usize = 200;
 /// Role grants a statement (2 values each).
 const ROLES_PER_STATEMENT: usize = 500;
-
-const USER_COLUMNS: &str = "INSERT INTO users (organization_id, account_id, first_name, \
-    last_name, email, email_lower, password_hash, secret, secret_digest, active, created_date, \
-    last_login_date, city, country, phone, postal_code, state_province, street1, street2) VALUES ";
 
 /// Inserts `records` with their roles; their ids, in order. A uniqueness
 /// clash (an email or a secret) fails the statement it is in, which
@@ -31,40 +28,20 @@ pub async fn insert_users(
 ) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::with_capacity(records.len());
     for chunk in records.chunks(USERS_PER_STATEMENT) {
-        let mut sql = String::from(USER_COLUMNS);
+        let mut sql = String::from(insert_user!());
         for index in 0..chunk.len() {
             if index > 0 {
                 sql.push(',');
             }
-            sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            sql.push_str(concat!("(", user_placeholders!(), ")"));
         }
         sql.push_str(" RETURNING id, secret_digest");
         let digests: Vec<_> = chunk.iter().map(|r| r.secret.digest()).collect();
-        let mut query = sqlx::query_as::<_, (i64, Vec<u8>)>(&sql);
+        let mut values = SqliteArguments::default();
         for (record, digest) in chunk.iter().zip(&digests) {
-            let user = record.user;
-            let address = &user.address;
-            query = query
-                .bind(record.organization_id)
-                .bind(record.account_id)
-                .bind(&user.first_name)
-                .bind(&user.last_name)
-                .bind(user.email.as_str())
-                .bind(user.email.lower())
-                .bind(record.password_hash)
-                .bind(record.secret.expose())
-                .bind(digest.as_bytes())
-                .bind(record.active)
-                .bind(record.created_date)
-                .bind(record.created_date)
-                .bind(&address.city)
-                .bind(&address.country)
-                .bind(&address.phone)
-                .bind(&address.postal_code)
-                .bind(&address.state_province)
-                .bind(&address.street1)
-                .bind(&address.street2);
+            record.values(digest).add_to(&mut values)?;
         }
+        let query = sqlx::query_as_with::<_, (i64, Vec<u8>), _>(&sql, values);
         let rows =
             query
                 .fetch_all(&mut *conn)

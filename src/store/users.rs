@@ -1,15 +1,17 @@
 //! Queries over users and their roles.
 
+use sqlx::sqlite::SqliteArguments;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row, Sqlite, SqliteConnection};
+use sqlx::{Arguments, FromRow, Row, Sqlite, SqliteConnection};
 
 use super::accounts::{account_columns, AccountRow};
 use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
 
 /// A statement (or several) with values bound.
-type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
 use crate::ceql::{field, FieldType, Scope, Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
+use crate::domain::secret::SecretDigest;
 use crate::domain::user::{AddressChanges, Email, NewUser};
 
 /// What `where=` may filter users by (docs/api.md#the-where-language):
@@ -153,38 +155,102 @@ pub async fn insert(
     conn: &mut SqliteConnection,
     record: UserRecord<'_>,
 ) -> Result<i64, StoreError> {
-    let user = record.user;
-    let address = &user.address;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (organization_id, account_id, first_name, last_name, email, \
-         email_lower, password_hash, secret, secret_digest, active, created_date, \
-         last_login_date, city, country, phone, postal_code, state_province, street1, street2) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let digest = record.secret.digest();
+    let mut values = SqliteArguments::default();
+    record.values(&digest).add_to(&mut values)?;
+    let id: i64 = sqlx::query_scalar_with(
+        concat!(insert_user!(), "(", user_placeholders!(), ") RETURNING id"),
+        values,
     )
-    .bind(record.organization_id)
-    .bind(record.account_id)
-    .bind(&user.first_name)
-    .bind(&user.last_name)
-    .bind(user.email.as_str())
-    .bind(user.email.lower())
-    .bind(record.password_hash)
-    .bind(record.secret.expose())
-    .bind(record.secret.digest().as_bytes())
-    .bind(record.active)
-    .bind(record.created_date)
-    .bind(record.created_date)
-    .bind(&address.city)
-    .bind(&address.country)
-    .bind(&address.phone)
-    .bind(&address.postal_code)
-    .bind(&address.state_province)
-    .bind(&address.street1)
-    .bind(&address.street2)
     .fetch_one(&mut *conn)
     .await
     .map_err(insert_error)?;
-    replace_roles(conn, id, &RoleSet::new(user.roles.iter().copied())).await?;
+    replace_roles(conn, id, &RoleSet::new(record.user.roles.iter().copied())).await?;
     Ok(id)
+}
+
+impl UserRecord<'_> {
+    /// Its values for `insert_user!`, with its secret's `digest`.
+    pub(super) fn values<'a>(&'a self, digest: &'a SecretDigest) -> UserValues<'a> {
+        UserValues {
+            organization_id: self.organization_id,
+            account_id: self.account_id,
+            user: self.user,
+            password_hash: self.password_hash,
+            secret: self.secret.expose(),
+            secret_digest: digest.as_bytes(),
+            active: self.active,
+            created_date: self.created_date,
+        }
+    }
+}
+
+/// The start of every insert of a new user (`insert`, `create`,
+/// `bulk::insert_users`): the columns `UserValues::add_to` gives values
+/// for, in its order. A macro, so that `concat!` can build statements on it.
+macro_rules! insert_user {
+    () => {
+        "INSERT INTO users (organization_id, account_id, first_name, last_name, email, \
+         email_lower, password_hash, secret, secret_digest, active, created_date, \
+         last_login_date, city, country, phone, postal_code, state_province, street1, street2) \
+         VALUES "
+    };
+}
+pub(super) use insert_user;
+
+/// One user's placeholders for `insert_user!`, without their parentheses.
+macro_rules! user_placeholders {
+    () => {
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    };
+}
+pub(super) use user_placeholders;
+
+/// A new user's row as `insert_user!` lists its columns.
+pub(super) struct UserValues<'a> {
+    pub organization_id: i64,
+    pub account_id: i64,
+    pub user: &'a NewUser,
+    pub password_hash: &'a str,
+    pub secret: &'a str,
+    pub secret_digest: &'a [u8],
+    pub active: bool,
+    /// Also the first `lastLoginDate`.
+    pub created_date: &'a str,
+}
+
+impl<'a> UserValues<'a> {
+    /// Adds the row's values to `values`, in `insert_user!`'s order.
+    pub(super) fn add_to(&self, values: &mut SqliteArguments<'a>) -> Result<(), StoreError> {
+        let (user, address) = (self.user, &self.user.address);
+        let added = (|| {
+            values.add(self.organization_id)?;
+            values.add(self.account_id)?;
+            values.add(user.first_name.as_str())?;
+            values.add(user.last_name.as_str())?;
+            values.add(user.email.as_str())?;
+            values.add(user.email.lower())?;
+            values.add(self.password_hash)?;
+            values.add(self.secret)?;
+            values.add(self.secret_digest)?;
+            values.add(self.active)?;
+            values.add(self.created_date)?;
+            values.add(self.created_date)?;
+            for text in [
+                &address.city,
+                &address.country,
+                &address.phone,
+                &address.postal_code,
+                &address.state_province,
+                &address.street1,
+                &address.street2,
+            ] {
+                values.add(text.as_deref())?;
+            }
+            Ok(())
+        })();
+        added.map_err(|error| StoreError::from(sqlx::Error::Encode(error)))
+    }
 }
 
 /// A failed insert of a user: two unique keys, the email (per
@@ -219,10 +285,10 @@ fn bind_roles<'q>(mut query: Query<'q>, roles: &RoleSet) -> Query<'q> {
 /// inserts into `user_roles` (a table without rowids) and the JSON
 /// triggers (updates) leave alone.
 const CREATE_SCRIPT: &str = concat!(
-    "INSERT INTO users (organization_id, account_id, first_name, last_name, email, \
-     email_lower, password_hash, secret, secret_digest, active, created_date, \
-     last_login_date, city, country, phone, postal_code, state_province, street1, street2) \
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?); ",
+    insert_user!(),
+    "(",
+    user_placeholders!(),
+    "); ",
     "INSERT INTO user_roles (user_id, role_key) \
      SELECT last_insert_rowid(), r.key FROM roles r WHERE r.key IN (?, ?, ?, ?) \
      UNION SELECT last_insert_rowid(), a.role_key FROM account_roles a WHERE a.account_id = ?; ",
@@ -252,29 +318,20 @@ pub async fn create(
     conn: &mut SqliteConnection,
     row: &NewUserRow,
 ) -> Result<Option<UserRow>, StoreError> {
-    let (user, address) = (&row.user, &row.user.address);
-    let query = sqlx::query(CREATE_SCRIPT)
-        .bind(row.organization_id)
-        .bind(row.account_id)
-        .bind(user.first_name.as_str())
-        .bind(user.last_name.as_str())
-        .bind(user.email.as_str())
-        .bind(user.email.lower())
-        .bind(row.password_hash.as_str())
-        .bind(row.secret.as_str())
-        .bind(row.secret_digest.as_slice())
-        .bind(row.active)
-        .bind(row.created_date.as_str())
-        .bind(row.created_date.as_str())
-        .bind(address.city.as_deref())
-        .bind(address.country.as_deref())
-        .bind(address.phone.as_deref())
-        .bind(address.postal_code.as_deref())
-        .bind(address.state_province.as_deref())
-        .bind(address.street1.as_deref())
-        .bind(address.street2.as_deref());
-    let roles = RoleSet::new(user.roles.iter().copied());
-    let query = bind_roles(query, &roles).bind(row.account_id);
+    let mut values = SqliteArguments::default();
+    UserValues {
+        organization_id: row.organization_id,
+        account_id: row.account_id,
+        user: &row.user,
+        password_hash: &row.password_hash,
+        secret: &row.secret,
+        secret_digest: &row.secret_digest,
+        active: row.active,
+        created_date: &row.created_date,
+    }
+    .add_to(&mut values)?;
+    let roles = RoleSet::new(row.user.roles.iter().copied());
+    let query = bind_roles(sqlx::query_with(CREATE_SCRIPT, values), &roles).bind(row.account_id);
     match query.fetch_all(conn).await {
         Ok(rows) => Ok(Some(user_row(rows.last())?)),
         Err(error)

@@ -425,6 +425,16 @@ impl Browser {
         self.find(&format!("#view-{name}:not([hidden])")).await;
     }
 
+    /// Types each `(name, value)` into the open dialog's input of that
+    /// name, then submits it (`confirm`).
+    async fn fill_and_confirm(&self, fields: &[(&str, &str)]) {
+        for (name, value) in fields {
+            self.type_into(&format!("dialog[open] input[name='{name}']"), value)
+                .await;
+        }
+        self.confirm().await;
+    }
+
     /// Submits the dialog opened last, and waits for it to close (what it
     /// asked the server is then done).
     async fn confirm(&self) {
@@ -606,17 +616,14 @@ async fn a_person_manages_users_of_an_organization_and_sees_the_calls() {
 
     // Create a user through the dialog.
     browser.click("#user-new").await;
-    for (field, value) in [
-        ("firstName", "Console"),
-        ("lastName", "Made"),
-        ("email", "console@tenant.test"),
-        ("password", "Pw-console-made-1"),
-    ] {
-        browser
-            .type_into(&format!("dialog[open] input[name='{field}']"), value)
-            .await;
-    }
-    browser.confirm().await;
+    browser
+        .fill_and_confirm(&[
+            ("firstName", "Console"),
+            ("lastName", "Made"),
+            ("email", "console@tenant.test"),
+            ("password", "Pw-console-made-1"),
+        ])
+        .await;
     total(&browser, 5).await;
     let created = server.get("/users/console@tenant.test", &tenant.auth).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
@@ -908,12 +915,8 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     browser.section("organizations").await;
     browser.click("#org-new").await;
     browser
-        .type_into("dialog[open] input[name='name']", "Made here")
+        .fill_and_confirm(&[("name", "Made here"), ("adminPassword", "Pw-made-here-1")])
         .await;
-    browser
-        .type_into("dialog[open] input[name='adminPassword']", "Pw-made-here-1")
-        .await;
-    browser.confirm().await;
     let listed = server
         .send(Method::GET, "/__admin/organizations", None, None)
         .await
@@ -935,12 +938,8 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     browser.section("accounts").await;
     browser.click("#account-new").await;
     browser
-        .type_into("dialog[open] input[name='externalId']", "ext-1")
+        .fill_and_confirm(&[("externalId", "ext-1"), ("name", "Customers")])
         .await;
-    browser
-        .type_into("dialog[open] input[name='name']", "Customers")
-        .await;
-    browser.confirm().await;
     let accounts = server.get("/accounts", &auth).await.json();
     let account = accounts[1]["id"].as_i64().unwrap();
     let account_row = format!("[data-testid='accounts-table'] tr[data-account-id='{account}']");
@@ -950,10 +949,7 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     browser
         .click(&format!("{account_row} .row-actions button:nth-child(2)"))
         .await;
-    browser
-        .type_into("dialog[open] input[name='name']", "Key customers")
-        .await;
-    browser.confirm().await;
+    browser.fill_and_confirm(&[("name", "Key customers")]).await;
     browser
         .text_when(&account_row, |text| text.contains("Key customers"))
         .await;
@@ -973,17 +969,14 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     })
     .await;
     browser.click("#user-new").await;
-    for (field, value) in [
-        ("firstName", "Key"),
-        ("lastName", "Person"),
-        ("email", "key@made.test"),
-        ("password", "Pw-key-person-1"),
-    ] {
-        browser
-            .type_into(&format!("dialog[open] input[name='{field}']"), value)
-            .await;
-    }
-    browser.confirm().await;
+    browser
+        .fill_and_confirm(&[
+            ("firstName", "Key"),
+            ("lastName", "Person"),
+            ("email", "key@made.test"),
+            ("password", "Pw-key-person-1"),
+        ])
+        .await;
     total(&browser, 1).await;
     // Made in the account the page was showing.
     let user = server
