@@ -40,7 +40,11 @@ struct Ran {
 
 /// A write waiting for its batch: runs on the batch's connection, inside
 /// its own SAVEPOINT.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Ran> + Send>;
+/// Given the batch's error instead of a connection when the batch could
+/// not begin, it answers its caller with that error.
+type Job = Box<
+    dyn for<'c> FnOnce(Result<&'c mut SqliteConnection, StoreError>) -> BoxFuture<'c, Ran> + Send,
+>;
 
 #[derive(Default)]
 struct Queue {
@@ -79,7 +83,10 @@ impl Batcher {
         let (send, receive) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
             Box::pin(async move {
-                let result = write(conn).await;
+                let result = match conn {
+                    Ok(conn) => write(conn).await,
+                    Err(error) => Err(E::from(error)),
+                };
                 Ran {
                     keep: result.is_ok(),
                     answer: Box::new(move |committed| {
@@ -136,6 +143,17 @@ impl Batcher {
     }
 }
 
+/// SQLite's SQLITE_BUSY: `BEGIN IMMEDIATE` waited its busy timeout out.
+fn is_busy(error: &StoreError) -> bool {
+    match error {
+        StoreError::Database(error) => error
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "5"),
+        _ => false,
+    }
+}
+
 fn batch_failed(message: String) -> StoreError {
     StoreError::Io(std::io::Error::other(message))
 }
@@ -146,8 +164,11 @@ type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// One transaction: each job between a SAVEPOINT and its RELEASE (or its
 /// ROLLBACK TO, when it failed); the statements between two jobs, and the
 /// BEGIN and COMMIT, travel together, one hand-off to sqlx's worker each.
-/// A job that never ran (the batch failed first) is dropped, and its
-/// caller told so by the closed channel.
+/// When the transaction cannot begin (the writer stayed busy past the
+/// pool's timeout, say, behind a long fixture load), each write is
+/// answered with that error: a busy writer is a 503, as it is to a write
+/// outside a batch. A job that never ran because the batch failed later
+/// is dropped, and its caller told so by the closed channel.
 async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
     let mut answers = Vec::with_capacity(jobs.len());
     let begun = match writer.acquire().await {
@@ -156,11 +177,24 @@ async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(
     };
     let mut tx = match begun {
         Ok(tx) => tx,
-        Err(error) => return (answers, Err(error.to_string())),
+        Err(error) => {
+            let busy =
+                matches!(error, StoreError::Database(sqlx::Error::PoolTimedOut)) || is_busy(&error);
+            let message = error.to_string();
+            for job in jobs {
+                let error = if busy {
+                    StoreError::Database(sqlx::Error::PoolTimedOut)
+                } else {
+                    batch_failed(message.clone())
+                };
+                answers.push(job(Err(error)).await.answer);
+            }
+            return (answers, Err(message));
+        }
     };
     let count = jobs.len();
     for (i, job) in jobs.into_iter().enumerate() {
-        let ran = job(&mut tx).await;
+        let ran = job(Ok(&mut tx)).await;
         answers.push(ran.answer);
         let next = match (ran.keep, i + 1 == count) {
             (true, false) => "RELEASE job; SAVEPOINT job",
@@ -182,4 +216,52 @@ async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(
     // The COMMIT ran with the last RELEASE.
     tx.conn = None;
     (answers, Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::sqlite::SqlitePoolOptions;
+
+    use super::*;
+
+    /// A batch that cannot get the writer answers each of its writes with
+    /// the pool's own error (a 503 to the caller), not a dropped answer.
+    #[tokio::test]
+    async fn writes_of_a_batch_that_cannot_begin_get_the_busy_error() {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_millis(50))
+            .connect("sqlite::memory:")
+            .await
+            .expect("an in-memory pool");
+        let held = writer.acquire().await.expect("the only connection");
+        let batcher = Arc::new(Batcher::default());
+        let generation = Arc::new(AtomicU64::new(0));
+        let writes = (0..3).map(|_| {
+            batcher.write::<(), StoreError, _>(&writer, &generation, |conn| {
+                Box::pin(async move {
+                    sqlx::query("SELECT 1").execute(conn).await?;
+                    Ok(())
+                })
+            })
+        });
+        for answer in futures::future::join_all(writes).await {
+            assert!(
+                matches!(answer, Err(StoreError::Database(sqlx::Error::PoolTimedOut))),
+                "{answer:?}"
+            );
+        }
+        drop(held);
+        let after = batcher
+            .write::<(), StoreError, _>(&writer, &generation, |conn| {
+                Box::pin(async move {
+                    sqlx::query("SELECT 1").execute(conn).await?;
+                    Ok(())
+                })
+            })
+            .await;
+        assert!(after.is_ok(), "{after:?}");
+    }
 }
