@@ -243,9 +243,10 @@ pub async fn create(
     // One hand-off to the writer (`users::create`), in a transaction it may
     // share with other writes (`Store::write`): the account's own roles
     // join those asked for there, whoever creates the user (as `org` in the
-    // default account). What the checks above read of the account cannot
-    // change (its id, organization and whether it is the default); it can
-    // only be deleted meanwhile, which its foreign key then refuses,
+    // default account). The account the checks above read is checked
+    // again by the insert itself: deleted meanwhile, its foreign key
+    // refuses the row; its id now another organization's (a snapshot
+    // restored in between), a trigger does (migration 0007). Either is
     // answered as when the account was not found.
     let row = NewUserRow {
         organization_id: account.organization_id,

@@ -334,15 +334,17 @@ pub async fn create(
     let query = bind_roles(sqlx::query_with(CREATE_SCRIPT, values), &roles).bind(row.account_id);
     match query.fetch_all(conn).await {
         Ok(rows) => Ok(Some(user_row(rows.last())?)),
-        Err(error)
-            if error
-                .as_database_error()
-                .is_some_and(|db| db.is_foreign_key_violation()) =>
-        {
-            Ok(None)
-        }
+        Err(error) if account_refused(&error) => Ok(None),
         Err(error) => Err(insert_error(error)),
     }
+}
+
+/// The insert of a user refused for their account: deleted (the foreign
+/// key) or now another organization's (migration 0007's trigger).
+fn account_refused(error: &sqlx::Error) -> bool {
+    error.as_database_error().is_some_and(|db| {
+        db.is_foreign_key_violation() || db.message().contains("account_not_in_organization")
+    })
 }
 
 /// The user a script read back last.
@@ -756,4 +758,63 @@ pub async fn remove_role(
         .execute(conn)
         .await?;
     Ok(result.rows_affected() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::secret::Secret;
+    use crate::domain::user::Email;
+    use crate::store::Database;
+
+    /// A create names an account that exists, but in another organization
+    /// (as after a snapshot restore handed its id on): refused like a
+    /// missing account, and nothing is written.
+    #[tokio::test]
+    async fn a_user_is_never_created_in_another_organizations_account() {
+        let store = Store::open(&Database::Memory).await.unwrap();
+        let mut conn = store.writer().acquire().await.unwrap();
+        for (id, secret) in [(101, "org-a"), (102, "org-b")] {
+            sqlx::query(
+                "INSERT INTO organizations (id, name, secret, secret_digest, created_date) \
+                 VALUES (?, 'Org', ?, ?, '2020-01-01')",
+            )
+            .bind(id)
+            .bind(secret)
+            .bind(Secret::new(secret.to_owned()).digest().as_bytes().to_vec())
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO accounts (id, organization_id, name, is_default, created_date) \
+                 VALUES (?, ?, 'Account', 1, '2020-01-01')",
+            )
+            .bind(id)
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        }
+        let secret = Secret::generate();
+        let row = |account_id| NewUserRow {
+            organization_id: 101,
+            account_id,
+            user: NewUser::org_admin(Email::parse("a@example.test").unwrap()),
+            password_hash: "not a real hash".to_owned(),
+            secret_digest: secret.digest().as_bytes().to_vec(),
+            secret: secret.expose().to_owned(),
+            active: true,
+            created_date: "2020-01-01".to_owned(),
+        };
+        assert!(create(&mut conn, &row(102)).await.unwrap().is_none());
+        assert!(create(&mut conn, &row(999)).await.unwrap().is_none());
+        let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(users, 0);
+        assert!(create(&mut conn, &row(101)).await.unwrap().is_some());
+    }
 }
