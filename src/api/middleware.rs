@@ -278,17 +278,26 @@ pub async fn inject_faults(
 /// than `GET`, so a page the developer happens to visit cannot reset or
 /// seed their local server; clients that send no `Origin` (curl, test
 /// suites) are not affected.
+///
+/// Comparing `Origin` with `Host` is not enough on its own: a page whose
+/// name is re-pointed at 127.0.0.1 (DNS rebinding) is "same-origin" with
+/// itself, and its `GET`s carry no `Origin` at all. So a request from a
+/// browser (it has `Origin`, or the `Sec-Fetch-Site` every current browser
+/// sends) must also have been sent to a local address: `localhost` (or a
+/// name below it) or an IP address, never a name a web page could own.
+/// Clients that are not browsers may use any name (a compose service's).
 fn same_origin_gate(request: &Request) -> Result<(), ApiError> {
     if !request.uri().path().starts_with("/__admin") {
         return Ok(());
     }
-    let Some(origin) = request.headers().get(ORIGIN) else {
+    let headers = request.headers();
+    let origin = headers.get(ORIGIN);
+    if origin.is_none() && !headers.contains_key(SEC_FETCH_SITE) {
         return Ok(());
-    };
+    }
     // The server's own origin is where the request was sent: the Host
     // header (the URI's authority in HTTP/2).
-    let host = request
-        .headers()
+    let host = headers
         .get(HOST)
         .and_then(|host| host.to_str().ok())
         .or_else(|| {
@@ -297,6 +306,16 @@ fn same_origin_gate(request: &Request) -> Result<(), ApiError> {
                 .authority()
                 .map(|authority| authority.as_str())
         });
+    if !host.is_some_and(is_local_address) {
+        return Err(ApiError::forbidden(
+            "The /__admin controls answer web pages only at a local address \
+             (localhost or an IP address), so that no web page's own name can reach them: \
+             open the console by one of those",
+        ));
+    }
+    let Some(origin) = origin else {
+        return Ok(());
+    };
     let own = origin
         .to_str()
         .ok()
@@ -310,6 +329,25 @@ fn same_origin_gate(request: &Request) -> Result<(), ApiError> {
              this request's Origin is not this server's own",
         ))
     }
+}
+
+/// Fetch metadata: browsers say where a request comes from.
+const SEC_FETCH_SITE: &str = "sec-fetch-site";
+
+/// Whether `host` (`name[:port]`) is `localhost`, a name below it, or an
+/// IP address: names no one else can point at this server.
+fn is_local_address(host: &str) -> bool {
+    let Some((name, _)) = split_host_port(host) else {
+        return false;
+    };
+    let lower = name.to_ascii_lowercase();
+    lower == "localhost"
+        || lower.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name
+            .strip_prefix('[')
+            .and_then(|inner| inner.strip_suffix(']'))
+            .is_some_and(|inner| inner.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// Whether `origin` (`scheme://host[:port]`) is `http://<host>`, the same

@@ -490,6 +490,62 @@ async fn a_cross_origin_reset_is_refused_and_changes_nothing() {
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
 }
 
+/// DNS rebinding: a page whose name now points at this server is
+/// "same-origin" with itself. A browser's request (it has `Origin` or
+/// `Sec-Fetch-Site`) to a name that is not local is refused, with or
+/// without `Origin`; other clients may use any name.
+#[tokio::test]
+async fn a_page_whose_name_points_here_cannot_use_the_controls() {
+    let server = TestServer::start().await;
+    let port = server.server.url().rsplit(':').next().unwrap().to_owned();
+    let evil = format!("evil.example:{port}");
+    let tenant = server.create_tenant().await;
+    for browser in [
+        vec![("Origin", format!("http://{evil}"))],
+        vec![("Sec-Fetch-Site", "same-origin".to_owned())],
+    ] {
+        for (method, path) in [
+            (reqwest::Method::POST, "/__admin/reset"),
+            (reqwest::Method::GET, "/__admin/organizations"),
+        ] {
+            let mut request = server
+                .client
+                .request(method.clone(), server.url(path))
+                .header("Host", &evil);
+            for (name, value) in &browser {
+                request = request.header(*name, value);
+            }
+            let refused = server.finish(request).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path} {browser:?}");
+            assert!(
+                refused.message().contains("local address"),
+                "{}",
+                refused.text
+            );
+            assert!(!refused.text.contains(&tenant.auth), "{}", refused.text);
+        }
+    }
+    let tenant_lives = server.get("/accounts", &tenant.auth).await;
+    assert_eq!(tenant_lives.status, StatusCode::OK);
+    // A browser at a local name, and a client that is no browser at any.
+    for (host, fetch_site) in [
+        (format!("localhost:{port}"), Some("same-origin")),
+        (format!("127.0.0.1:{port}"), Some("same-origin")),
+        (format!("[::1]:{port}"), Some("none")),
+        (format!("localelements:{port}"), None),
+    ] {
+        let mut request = server
+            .client
+            .get(server.url("/__admin/organizations"))
+            .header("Host", &host);
+        if let Some(site) = fetch_site {
+            request = request.header("Sec-Fetch-Site", site);
+        }
+        let listed = server.finish(request).await;
+        assert_eq!(listed.status, StatusCode::OK, "{host}: {}", listed.text);
+    }
+}
+
 #[tokio::test]
 async fn the_origin_check_comes_before_the_admin_token() {
     let dir = tempfile::tempdir().unwrap();
