@@ -101,8 +101,11 @@ VOLUME ["/data"]
 EXPOSE 8080
 # `healthcheck` finds the server (PID 1, or the child of an init) and asks
 # where it listens, from its own arguments and environment: `docker run
-# image --listen 0.0.0.0:9000` is checked on 127.0.0.1:9000.
-HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+# image --listen 0.0.0.0:9000` is checked on 127.0.0.1:9000. The port is
+# bound before a --seed fixture loads, but answers only once it has: the
+# long start period lets a large load finish without being called
+# unhealthy (a success ends the start period at once).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=300s --retries=3 \
     CMD ["/localelements", "healthcheck"]
 # The binary handles SIGTERM itself (requests finish, the database closes),
 # so it can be PID 1 without an init.

@@ -26,6 +26,13 @@ impl std::fmt::Debug for Credentials<'_> {
     }
 }
 
+/// The `Authorization` value for a user's and their organization's
+/// secrets, as `parse_authorization` reads it: what the banner, tenants,
+/// fixtures and the organization list hand out ready to use.
+pub fn authorization(user_secret: &str, organization_secret: &str) -> String {
+    format!("User {user_secret}, Organization {organization_secret}")
+}
+
 /// Parses `User <s>, Organization <s>[, Element <t>]`: parts in any order,
 /// any spaces around them, the kind names case-insensitive, the `Element`
 /// token ignored. Anything else (a missing or repeated part, an unknown

@@ -27,11 +27,7 @@ pub struct Credentials {
 
 impl Credentials {
     pub fn authorization(&self) -> String {
-        format!(
-            "User {}, Organization {}",
-            self.user_secret.expose(),
-            self.org_secret.expose()
-        )
+        crate::auth::authorization(self.user_secret.expose(), self.org_secret.expose())
     }
 }
 
@@ -60,8 +56,17 @@ pub enum BootstrapError {
     NoAdmin,
     #[error("cannot read the seed file {0}: {1}")]
     SeedFile(std::path::PathBuf, std::io::Error),
-    #[error("invalid seed file: {0}")]
+    /// The fixture is wrong (its message names the place), or loading it
+    /// failed for another reason.
+    #[error("{}", seed_failure(.0))]
     Seed(#[from] fixtures::SeedError),
+}
+
+fn seed_failure(error: &fixtures::SeedError) -> String {
+    match error {
+        fixtures::SeedError::Invalid(_) => format!("invalid seed file: {error}"),
+        _ => format!("cannot load the seed file: {error}"),
+    }
 }
 
 /// Creates the first organization on an empty database; on a database that

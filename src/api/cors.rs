@@ -19,8 +19,8 @@ use axum::response::Response;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use super::is_api_path;
 use super::state::AppState;
-use super::BASE_PATH;
 
 /// What a browser may send besides the CORS-safelisted headers.
 const ALLOWED_HEADERS: [&str; 3] = ["authorization", "content-type", "elements-user-password"];
@@ -71,12 +71,6 @@ pub fn layer(origins: &[String]) -> Option<CorsLayer> {
             .expose_headers(names(&EXPOSED_HEADERS))
             .max_age(Duration::from_secs(600)),
     )
-}
-
-/// Whether `path` is the emulated API's.
-pub fn is_api_path(path: &str) -> bool {
-    path.strip_prefix(BASE_PATH)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// The middleware: the CORS layer on the emulated API when configured;

@@ -33,7 +33,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::admission;
-use super::cors::is_api_path;
+use super::is_api_path;
 use super::journal::{no_body, redact_query, redacted_body, BodySlot, CallerSlot, JournalEntry};
 use crate::api::state::AppState;
 use crate::domain::secret::SecretDigest;

@@ -36,6 +36,13 @@ use utoipa_axum::router::OpenApiRouter;
 /// The emulated API's base path.
 pub const BASE_PATH: &str = "/elements/api-v2";
 
+/// Whether `path` is the emulated API's (what CORS and the journal are
+/// about), not a control's or the console's.
+pub fn is_api_path(path: &str) -> bool {
+    path.strip_prefix(BASE_PATH)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Every route with its OpenAPI entry: the emulated API under
 /// `BASE_PATH`, and the `/__admin` controls.
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -11,6 +11,7 @@ use sqlx::SqliteConnection;
 use super::users::{insert_user, user_placeholders, UserRecord};
 use super::StoreError;
 use crate::domain::role::RoleSet;
+use crate::domain::secret::Secret;
 
 /// Users a statement (19 values each, well under SQLite's 32,766).
 pub const USERS_PER_STATEMENT: usize = 200;
@@ -87,4 +88,34 @@ pub async fn insert_users(
         query.execute(&mut *conn).await?;
     }
     Ok(ids)
+}
+
+/// `PRAGMA cache_size` (KiB when negative), which takes no bound
+/// parameter: `size` is a number.
+pub async fn set_cache_size(conn: &mut SqliteConnection, size: i64) -> Result<(), StoreError> {
+    sqlx::query(&format!("PRAGMA cache_size = {size}"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The highest user id so far (0 for none): ids are never reused
+/// (`AUTOINCREMENT`), so those above it are users inserted since.
+pub async fn last_user_id(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM users")
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// The id of the user holding `secret`.
+pub async fn secret_holder(
+    conn: &mut SqliteConnection,
+    secret: &Secret,
+) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM users WHERE secret_digest = ?")
+            .bind(secret.digest().as_bytes())
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }

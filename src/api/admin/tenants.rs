@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::api::extract::{parse_id, parse_json_object};
 use crate::api::middleware::ErrorBody;
 use crate::api::state::AppState;
+use crate::auth::authorization;
 use crate::config::DEFAULT_ADMIN_EMAIL;
 use crate::domain::password::Password;
 use crate::domain::secret::Secret;
@@ -127,7 +128,7 @@ impl From<OrganizationListing> for OrganizationEntryJson {
             admin_email: row.admin_email,
             authorization: row
                 .admin_secret
-                .map(|secret| format!("User {secret}, Organization {}", row.organization_secret)),
+                .map(|secret| authorization(&secret, &row.organization_secret)),
         }
     }
 }
@@ -215,11 +216,7 @@ pub(super) async fn create(
         default_account_id: ids.default_account_id,
         admin_user_id: ids.admin_user_id.unwrap_or_default(),
         admin_email: email.as_str().to_owned(),
-        authorization: format!(
-            "User {}, Organization {}",
-            user_secret.expose(),
-            org_secret.expose()
-        ),
+        authorization: authorization(user_secret.expose(), org_secret.expose()),
         org_secret: org_secret.expose().to_owned(),
         user_secret: user_secret.expose().to_owned(),
     }))
