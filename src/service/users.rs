@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::users::{self, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
 
-use super::accounts::{account_in, check_visible, no_account, visible_account};
+use super::accounts::{check_visible, no_account, visible_account};
 use super::paging::{ListQuery, ListRequest, Page};
 use super::Services;
 
@@ -434,8 +434,10 @@ pub async fn delete(
         .await
 }
 
-/// `locate_managed` inside a write: for a user of an account, both reads
-/// in one hand-off to the writer, and the checks in the same order.
+/// The user a path names, and their account, for a change by the caller:
+/// the account must be one the caller manages. For a user of an account,
+/// both reads are one hand-off to the writer (`users::locate`); the
+/// account's errors come before the user id's.
 async fn locate_for_write(
     conn: &mut sqlx::SqliteConnection,
     caller: &Caller,
@@ -443,11 +445,13 @@ async fn locate_for_write(
     user: &str,
 ) -> Result<(UserRow, AccountRow), ApiError> {
     let Within::Account(account_id) = within else {
-        return locate_managed(conn, caller, within, user).await;
+        let (row, account) = locate_in_organization(conn, caller, user).await?;
+        require_manages(caller, &account)?;
+        return Ok((row, account));
     };
     let user_id = super::parse_id("user id", user);
     // No user has id 0: an id that does not parse finds nobody, and its
-    // error comes after the account's, as in `locate_managed`.
+    // error comes after the account's.
     let read_id = user_id.as_ref().map_or(0, |id| *id);
     let (account, row) = users::locate(conn, account_id, read_id).await?;
     let account = check_visible(caller, account_id, account)?;
@@ -455,36 +459,6 @@ async fn locate_for_write(
     let user_id = user_id?;
     let row = row.ok_or_else(|| no_user(user_id, account.id))?;
     Ok((row, account))
-}
-
-/// The user a path names, and their account, for a change by the caller:
-/// the account must be one the caller manages.
-pub(super) async fn locate_managed(
-    conn: &mut sqlx::SqliteConnection,
-    caller: &Caller,
-    within: Within,
-    user: &str,
-) -> Result<(UserRow, AccountRow), ApiError> {
-    match within {
-        Within::Account(account_id) => {
-            let account = account_in(conn, caller, account_id).await?;
-            require_manages(caller, &account)?;
-            let user_id = super::parse_id("user id", user)?;
-            let row = users::find(
-                &mut *conn,
-                UserScope::Account(account.id),
-                &UserKey::Id(user_id),
-            )
-            .await?
-            .ok_or_else(|| no_user(user_id, account.id))?;
-            Ok((row, account))
-        }
-        Within::Organization => {
-            let (row, account) = locate_in_organization(conn, caller, user).await?;
-            require_manages(caller, &account)?;
-            Ok((row, account))
-        }
-    }
 }
 
 /// The user an organization-wide path names, and their account. A user id
