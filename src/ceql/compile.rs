@@ -310,8 +310,8 @@ impl Compiler {
                 }
                 // Matched against the folded column when there is one: the
                 // same answer (LIKE and `lower()` both fold ASCII letters
-                // only), and the index on it then holds everything a count
-                // needs, so no user row is read.
+                // only), and the index on it holds that value, so SQLite
+                // can test the pattern there before it reads a user row.
                 self.sql.push(field.folded.unwrap_or(field.sql));
                 self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
                 self.sql.push_bind(SqlValue::Text(pattern));

