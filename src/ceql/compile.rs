@@ -235,13 +235,17 @@ impl Compiler {
                 let folded = field.folded.filter(|folded| *folded != field.sql);
                 if let (Cmp::Eq, Some(folded), SqlValue::Text(text)) = (cmp, folded, &value) {
                     // Also compared folded, so that the index on the
-                    // folded column finds the candidates.
+                    // folded column finds the candidates. The exact test
+                    // is written `+column`: SQLite would otherwise use
+                    // `column = ?` to rewrite the folded term into a
+                    // constant (constant propagation), and the index
+                    // would go unused.
                     self.sql.push("(");
                     self.sql.push(folded);
                     self.sql.push(" = ");
                     self.sql
                         .push_bind(SqlValue::Text(text.to_ascii_lowercase()));
-                    self.sql.push(" AND ");
+                    self.sql.push(" AND +");
                     self.sql.push(field.sql);
                     self.sql.push(" = ");
                     self.sql.push_bind(value);
@@ -304,7 +308,11 @@ impl Compiler {
                     }
                     self.sql.push(" AND ");
                 }
-                self.sql.push(field.sql);
+                // Matched against the folded column when there is one: the
+                // same answer (LIKE and `lower()` both fold ASCII letters
+                // only), and the index on it holds that value, so SQLite
+                // can test the pattern there before it reads a user row.
+                self.sql.push(field.folded.unwrap_or(field.sql));
                 self.sql.push(if negated { " NOT LIKE " } else { " LIKE " });
                 self.sql.push_bind(SqlValue::Text(pattern));
                 // SQLite has no LIKE escape character unless one is named.

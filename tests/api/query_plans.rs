@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used)]
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::common::TestServer;
+use crate::common::{self, TestServer};
 
 /// The plans of a list filtered by `filter`: (page, count), one line per
 /// step.
@@ -109,6 +109,86 @@ async fn two_predicates_search_an_index_and_roles_search_theirs() {
     // A user's roles are found by the key of `user_roles` (aliased `r`).
     let (page, _) = plans(&server, "users", "roles = 'admin'").await;
     assert!(page.contains("SEARCH r USING"), "{page}");
+}
+
+#[tokio::test]
+async fn an_equality_searches_by_the_folded_value_and_a_prefix_is_counted_from_the_index() {
+    let server = TestServer::start().await;
+    // The folded value is a key of the search, not only the account (the
+    // exact comparison beside it must not make SQLite fold it away).
+    for (filter, index) in [
+        ("city = 'Oslo'", "users_account_city_folded"),
+        ("street2 = 'Floor 2'", "users_account_street2_folded"),
+        (
+            "fullName = 'Ada Lovelace'",
+            "users_account_full_name_folded",
+        ),
+    ] {
+        let (page, count) = plans(&server, "users", filter).await;
+        let key = format!("{index} (account_id=? AND <expr>=?)");
+        assert!(page.contains(&key), "{filter}: page plan {page}");
+        assert!(count.contains(&key), "{filter}: count plan {count}");
+    }
+    // A LIKE with a literal prefix is matched against the folded value the
+    // index holds (SQLite then reads no user row to count), and a page reads
+    // only its own rows, by id, whatever order the index yields them in.
+    for (filter, index) in [
+        ("firstName LIKE 'Ad%'", "users_account_first_name_folded"),
+        ("fullName LIKE 'Ada L%'", "users_account_full_name_folded"),
+        ("email LIKE 'ada%'", "users_account_email"),
+        (
+            "stateProvince LIKE 'Os%'",
+            "users_account_state_province_folded",
+        ),
+        ("street2 LIKE 'Fl%'", "users_account_street2_folded"),
+    ] {
+        let (page, count) = plans(&server, "users", filter).await;
+        assert!(searches(&count, index), "{filter}: count plan {count}");
+        assert!(
+            page.contains("SEARCH p USING INTEGER PRIMARY KEY"),
+            "{filter}: page plan {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn statistics_taken_at_start_up_lead_two_predicates_to_the_narrower_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::test_config(&dir);
+    let server = TestServer::start_with(dir, config.clone()).await;
+    let account = server.default_account().await;
+    let org = server.server_org();
+    // Every last name starts with `L`, one city is Oslo.
+    for i in 0..40 {
+        let city = if i == 7 {
+            "Oslo".to_owned()
+        } else {
+            format!("City{i}")
+        };
+        let body = json!({
+            "firstName": "Test", "lastName": format!("L{i}"), "city": city,
+            "email": format!("u{i}@stats.test"), "password": server.new_password(),
+        });
+        let reply = server
+            .post(&format!("/accounts/{account}/users"), &org.auth, &body)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    let TestServer {
+        server: running,
+        dir,
+        ..
+    } = server;
+    running.stop().await.unwrap();
+    // Without statistics SQLite guesses that every key matches a few users
+    // and searches the last names (all of them match); with them it knows
+    // each city is rare.
+    let again = TestServer::start_with(dir, config).await;
+    let (page, _) = plans(&again, "users", "city = 'Oslo' and lastName like 'L%'").await;
+    assert!(
+        page.contains("SEARCH u USING INDEX users_account_city_folded (account_id=? AND <expr>=?)"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
