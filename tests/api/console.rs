@@ -410,6 +410,15 @@ impl Browser {
         .await
     }
 
+    /// Waits until the value of the control `css` (a picker) is `value`.
+    async fn value_is(&self, css: &str, value: &str) {
+        eventually(&format!("{css} to hold {value}"), || async {
+            let control = self.client.find(Locator::Css(css)).await.ok()?;
+            (control.prop("value").await.ok()?? == value).then_some(())
+        })
+        .await;
+    }
+
     /// Waits until nothing matches `css`.
     async fn gone(&self, css: &str) {
         eventually(&format!("{css} to go"), || async {
@@ -924,15 +933,7 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     assert_eq!(listed[1]["name"], "Made here");
     let id = listed[1]["organizationId"].as_i64().unwrap();
     let auth = listed[1]["authorization"].as_str().unwrap().to_owned();
-    eventually("the new organization picked", || async {
-        let picker = browser
-            .client
-            .find(Locator::Css("#org-picker"))
-            .await
-            .ok()?;
-        (picker.prop("value").await.ok()?? == id.to_string()).then_some(())
-    })
-    .await;
+    browser.value_is("#org-picker", &id.to_string()).await;
 
     // An account: create, rename, its users (none, then one made here).
     browser.section("accounts").await;
@@ -959,15 +960,9 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
         .await;
     browser.find("#view-users:not([hidden])").await;
     total(&browser, 0).await;
-    eventually("the account shown as picked", || async {
-        let select = browser
-            .client
-            .find(Locator::Css("#users-account"))
-            .await
-            .ok()?;
-        (select.prop("value").await.ok()?? == account.to_string()).then_some(())
-    })
-    .await;
+    browser
+        .value_is("#users-account", &account.to_string())
+        .await;
     browser.click("#user-new").await;
     browser
         .fill_and_confirm(&[
@@ -1136,15 +1131,7 @@ async fn a_person_manages_organizations_accounts_and_the_clock() {
     browser.confirm().await;
     browser.gone(&org_row).await;
     let own = server.server_org().organization_id.to_string();
-    eventually("the server's organization picked", || async {
-        let picker = browser
-            .client
-            .find(Locator::Css("#org-picker"))
-            .await
-            .ok()?;
-        (picker.prop("value").await.ok()?? == own).then_some(())
-    })
-    .await;
+    browser.value_is("#org-picker", &own).await;
 
     // The whole server, behind a confirmation.
     server.create_tenant().await;
