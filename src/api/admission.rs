@@ -77,7 +77,16 @@ impl InFlight {
         let left = self.request_timeout.saturating_sub(spent);
         tokio::time::timeout(left, work)
             .await
-            .map_err(|_| ApiError::Unavailable("The request took too long; retry shortly".into()))
+            // A write already queued for the writer is not called back
+            // (see `store::batch`): the message says so, since a retried
+            // create would otherwise meet its own earlier self as a 409.
+            .map_err(|_| {
+                ApiError::Unavailable(
+                    "The request took too long and was not waited for; a change it asked for \
+                     may still be made, so read it back before retrying"
+                        .into(),
+                )
+            })
     }
 }
 
