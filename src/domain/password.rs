@@ -116,14 +116,19 @@ impl PasswordHasher {
     /// `hash`, waiting in `queue`'s line.
     pub async fn hash_in(&self, queue: Queue, password: Password) -> Result<String, HashError> {
         let argon2 = self.argon2();
-        self.run_blocking(queue, move || {
+        let hash = move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2
                 .hash_password(password.expose().as_bytes(), &salt)
                 .map(|hash| hash.to_string())
                 .map_err(|e| HashError::Argon2(e.to_string()))
-        })
-        .await
+        };
+        if self.params.m_cost() == Params::MIN_M_COST && self.params.t_cost() == 1 {
+            // Fast hashing: microseconds of work, less than the hand-off to
+            // a blocking thread and back would cost.
+            return hash();
+        }
+        self.run_blocking(queue, hash).await
     }
 
     /// Whether `password` matches the stored PHC string. The parameters come

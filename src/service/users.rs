@@ -260,7 +260,7 @@ pub async fn create(
     };
     let created = services
         .store
-        .write(move |conn| Box::pin(async move { users::create(conn, &row).await }))
+        .add_users(move |conn| Box::pin(async move { users::create(conn, &row).await }))
         .await?
         .ok_or_else(|| no_account(account_id))?;
     Ok(Shown::with_secret(created))

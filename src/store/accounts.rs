@@ -60,9 +60,12 @@ impl AccountRow {
     }
 }
 
-/// An account by id, as most requests need it (cached until the next write).
+/// An account by id, as most requests need it (cached until the next write
+/// that may change an existing row).
 pub async fn find_cached(store: &Store, account_id: i64) -> Result<Option<AccountRow>, StoreError> {
-    let generation = store.generation();
+    // Only accounts found are cached, so the generation of existing rows
+    // is enough (see `cache`).
+    let generation = store.existing_generation();
     if let Some(row) = store.caches.accounts.get(&account_id, generation) {
         return Ok(Some(row));
     }

@@ -9,8 +9,10 @@
 //! failed write leaves nothing behind and takes no other write with it.
 //! Nobody is answered before the COMMIT that holds their write is done
 //! (durability is unchanged: an answered write is in the WAL), and the
-//! store's generation moves on before anyone is answered, so a caller
-//! who reads after their answer never gets a cached older state.
+//! store's generations move on before anyone is answered, so a caller
+//! who reads after their answer never gets a cached older state. A batch
+//! whose writes all only added users moves only the generation for that
+//! (see [`super::cache`]).
 //!
 //! The first write that finds no batch running starts one on a task of its
 //! own; it takes every write queued by then, and goes on while more arrive.
@@ -19,12 +21,12 @@
 //! a dropped COMMIT always did, and the writer is never left inside a
 //! transaction.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::oneshot;
 
+use super::cache::{Change, Generations};
 use super::{BoxFuture, StoreError, Tx};
 
 /// Writes per transaction at most: bounds how long one batch holds the
@@ -48,7 +50,8 @@ type Job = Box<
 
 #[derive(Default)]
 struct Queue {
-    jobs: Vec<Job>,
+    /// Each with what it may change.
+    jobs: Vec<(Change, Job)>,
     /// A batch task is running and will take what is queued.
     running: bool,
 }
@@ -72,7 +75,8 @@ impl Batcher {
     pub(super) async fn write<T, E, F>(
         self: &Arc<Self>,
         writer: &SqlitePool,
-        generation: &Arc<AtomicU64>,
+        generations: &Arc<Generations>,
+        change: Change,
         write: F,
     ) -> Result<T, E>
     where
@@ -103,11 +107,11 @@ impl Batcher {
         });
         let start = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.jobs.push(job);
+            queue.jobs.push((change, job));
             !std::mem::replace(&mut queue.running, true)
         };
         if start {
-            tokio::spawn(Arc::clone(self).run(writer.clone(), Arc::clone(generation)));
+            tokio::spawn(Arc::clone(self).run(writer.clone(), Arc::clone(generations)));
         }
         receive.await.map_err(|_| {
             E::from(batch_failed(
@@ -117,7 +121,7 @@ impl Batcher {
     }
 
     /// Takes batches until none is waiting.
-    async fn run(self: Arc<Self>, writer: SqlitePool, generation: Arc<AtomicU64>) {
+    async fn run(self: Arc<Self>, writer: SqlitePool, generations: Arc<Generations>) {
         loop {
             let jobs = {
                 let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
@@ -128,12 +132,18 @@ impl Batcher {
                 let take = queue.jobs.len().min(MAX_BATCH);
                 queue.jobs.drain(..take).collect::<Vec<_>>()
             };
+            let change = if jobs.iter().all(|(change, _)| *change == Change::AddedUsers) {
+                Change::AddedUsers
+            } else {
+                Change::Any
+            };
+            let jobs = jobs.into_iter().map(|(_, job)| job).collect();
             // A task of its own, so that a write that panics takes only its
             // batch with it (its guard rolls back; its callers see their
             // answers dropped), never the batches after it.
             let batch = tokio::spawn(run_batch(writer.clone(), jobs)).await;
             // Before anyone is answered: see the module documentation.
-            generation.fetch_add(1, Ordering::SeqCst);
+            generations.moved(change);
             if let Ok((answers, committed)) = batch {
                 for answer in answers {
                     answer(committed.clone());
@@ -238,9 +248,9 @@ mod tests {
             .expect("an in-memory pool");
         let held = writer.acquire().await.expect("the only connection");
         let batcher = Arc::new(Batcher::default());
-        let generation = Arc::new(AtomicU64::new(0));
+        let generations = Arc::new(Generations::default());
         let writes = (0..3).map(|_| {
-            batcher.write::<(), StoreError, _>(&writer, &generation, |conn| {
+            batcher.write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
                 Box::pin(async move {
                     sqlx::query("SELECT 1").execute(conn).await?;
                     Ok(())
@@ -255,7 +265,7 @@ mod tests {
         }
         drop(held);
         let after = batcher
-            .write::<(), StoreError, _>(&writer, &generation, |conn| {
+            .write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
                 Box::pin(async move {
                     sqlx::query("SELECT 1").execute(conn).await?;
                     Ok(())

@@ -25,7 +25,7 @@ pub mod users;
 
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,7 @@ use sqlx::sqlite::{
 use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
+use cache::{Change, Generations};
 
 /// A boxed future that may borrow what it runs on (a connection).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
@@ -143,8 +144,8 @@ pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
     snapshots: Arc<SnapshotDir>,
-    /// Counts committed writes; see `generation`.
-    generation: Arc<AtomicU64>,
+    /// Count committed writes; see `generation`.
+    generations: Arc<Generations>,
     caches: Arc<Caches>,
     /// Writes waiting to share a transaction; see `write`.
     batcher: Arc<batch::Batcher>,
@@ -202,6 +203,16 @@ async fn refresh_statistics(pool: &SqlitePool) -> Result<(), StoreError> {
     sqlx::query("PRAGMA optimize = 0x10002")
         .execute(pool)
         .await?;
+    let stat4: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4')",
+    )
+    .fetch_one(pool)
+    .await?;
+    if stat4 {
+        sqlx::query("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema")
+            .execute(pool)
+            .await?;
+    }
     Ok(())
 }
 
@@ -236,7 +247,7 @@ impl Store {
                     writer: pool.clone(),
                     reader: pool,
                     snapshots: Arc::new(SnapshotDir::Temporary(tempfile::tempdir()?)),
-                    generation: Arc::default(),
+                    generations: Arc::default(),
                     caches: Arc::default(),
                     batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
@@ -254,7 +265,12 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(BUSY_TIMEOUT);
-                let writer = single.connect_with(options.clone()).await?;
+                // The writer's savepoints (one per write of a batch; see
+                // `batch`) keep the pages they change in a sub-journal: in
+                // memory, not in a temporary file written on every change.
+                let writer = single
+                    .connect_with(options.clone().pragma("temp_store", "memory"))
+                    .await?;
                 // The schema must exist (and the file be in WAL mode) before
                 // read-only connections open it.
                 sqlx::migrate!("./migrations").run(&writer).await?;
@@ -266,6 +282,12 @@ impl Store {
                     .max_connections(readers as u32)
                     .idle_timeout(None)
                     .max_lifetime(None)
+                    // No ping (a round trip to the connection's thread)
+                    // each time a read takes a connection: a SQLite file
+                    // connection does not go stale, and a request cancelled
+                    // during a ping would only close a reader (reopened on
+                    // demand).
+                    .test_before_acquire(false)
                     .connect_with(options.read_only(true))
                     .await?;
                 let mut beside = path.clone().into_os_string();
@@ -275,7 +297,7 @@ impl Store {
                     writer,
                     reader,
                     snapshots: Arc::new(SnapshotDir::Beside(beside.into())),
-                    generation: Arc::default(),
+                    generations: Arc::default(),
                     caches: Arc::default(),
                     batcher: Arc::default(),
                     query_timeout: DEFAULT_QUERY_TIMEOUT,
@@ -325,7 +347,7 @@ impl Store {
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         Ok(WriteTx {
             tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE", None).await?,
-            generation: self.generation.clone(),
+            generations: self.generations.clone(),
         })
     }
 
@@ -342,7 +364,22 @@ impl Store {
             + 'static,
     {
         self.batcher
-            .write(&self.writer, &self.generation, write)
+            .write(&self.writer, &self.generations, Change::Any, write)
+            .await
+    }
+
+    /// `write`, for a write that only adds users and their roles: it
+    /// leaves cached credentials and accounts valid (see [`cache`]).
+    pub async fn add_users<T, E, F>(&self, write: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> BoxFuture<'c, Result<T, E>>
+            + Send
+            + 'static,
+    {
+        self.batcher
+            .write(&self.writer, &self.generations, Change::AddedUsers, write)
             .await
     }
 
@@ -351,7 +388,14 @@ impl Store {
     /// keep data older than the newest commit: the number moves on only
     /// after a commit, and a read that starts after that sees the commit.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        self.generations.any()
+    }
+
+    /// As `generation`, but moved on only by commits that may change or
+    /// remove rows that were there before them (see [`cache`]): for
+    /// caches of existing rows only, never of an absence.
+    pub fn existing_generation(&self) -> u64 {
+        self.generations.existing()
     }
 
     /// Runs a write made outside `begin_write` that changes what caches
@@ -360,7 +404,7 @@ impl Store {
         &self,
         write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        finish_write(write, self.generation.clone()).await
+        finish_write(write, self.generations.clone()).await
     }
 
     /// A single write statement outside a transaction.
@@ -518,13 +562,13 @@ impl std::ops::DerefMut for Tx {
 /// Dropped without a commit, it rolls back.
 pub struct WriteTx {
     tx: Tx,
-    generation: Arc<AtomicU64>,
+    generations: Arc<Generations>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        let Self { tx, generation } = self;
-        finish_write(tx.commit(), generation).await
+        let Self { tx, generations } = self;
+        finish_write(tx.commit(), generations).await
     }
 }
 
@@ -534,12 +578,12 @@ impl WriteTx {
 /// would keep serving what the commit changed.
 pub(crate) async fn finish_write<T: Send + 'static>(
     write: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
-    generation: Arc<AtomicU64>,
+    generations: Arc<Generations>,
 ) -> Result<T, StoreError> {
     tokio::spawn(async move {
         let result = write.await;
         // Also after a failed write: a spurious bump only empties caches.
-        generation.fetch_add(1, Ordering::SeqCst);
+        generations.moved(Change::Any);
         result
     })
     .await

@@ -345,13 +345,14 @@ pub struct CredentialRow {
 }
 
 /// Looks the user up by the digest of its secret (cached until the next
-/// write). The caller still checks both digests in constant time and the
-/// active flags.
+/// write that may change an existing row: a user's create does not). The
+/// caller still checks both digests in constant time and the active flags.
+/// Only rows found are cached: a secret not found is asked again.
 pub async fn find_credentials(
     store: &Store,
     user_digest: &SecretDigest,
 ) -> Result<Option<CredentialRow>, StoreError> {
-    let generation = store.generation();
+    let generation = store.existing_generation();
     let cache = &store.caches.credentials;
     if let Some(row) = cache.get(&user_digest.0, generation) {
         return Ok(Some(row));
