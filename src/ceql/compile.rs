@@ -31,11 +31,26 @@ use crate::domain::clock;
 pub struct Scope {
     name: &'static str,
     fields: &'static [FieldDef],
+    /// Each field has an index that searches it (see `Sql::searchable`).
+    indexed: bool,
 }
 
 impl Scope {
     pub const fn new(name: &'static str, fields: &'static [FieldDef]) -> Self {
-        Self { name, fields }
+        Self {
+            name,
+            fields,
+            indexed: false,
+        }
+    }
+
+    /// This scope, where each field has an index: of the exact value, or
+    /// for a field with a folded form (`FieldDef::folded`) of that form.
+    pub const fn indexed(self) -> Self {
+        Self {
+            indexed: true,
+            ..self
+        }
     }
 }
 
@@ -58,6 +73,9 @@ impl PartialEq for Scope {
 pub struct Sql {
     text: String,
     params: Vec<SqlValue>,
+    /// Whether an index narrows what it matches (see `searchable`).
+    #[serde(skip)]
+    searchable: bool,
 }
 
 /// A value bound to one `?`.
@@ -79,6 +97,16 @@ impl Sql {
         &self.params
     }
 
+    /// Whether an index searches for what it matches, rather than each row
+    /// in scope being tested: true of an equality, a range, an `IN` list of
+    /// exact values or a `LIKE` with a literal prefix on a field other than
+    /// a boolean, of a role held, of an `AND` with such a term and of an
+    /// `OR` of them only. Never of a negation (`<>`, `NOT …`), `IS NULL`,
+    /// or a pattern that starts with a wildcard.
+    pub fn searchable(&self) -> bool {
+        self.searchable
+    }
+
     /// Both conditions: `(self) AND (other)`, values in order.
     pub fn and(mut self, other: Sql) -> Sql {
         let mut text = String::with_capacity(self.text.len() + other.text.len() + 11);
@@ -89,6 +117,7 @@ impl Sql {
         text.push(')');
         self.text = text;
         self.params.extend(other.params);
+        self.searchable |= other.searchable;
         self
     }
 
@@ -116,7 +145,7 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Sql, CeqlError> {
         scope,
         sql: Sql::default(),
     };
-    compiler.expr(expr, 0)?;
+    compiler.sql.searchable = compiler.expr(expr, 0)?;
     Ok(compiler.sql)
 }
 
@@ -130,8 +159,10 @@ struct Compiler {
     sql: Sql,
 }
 
+/// Each step writes its SQL and says whether it is searchable (see
+/// `Sql::searchable`).
 impl Compiler {
-    fn expr(&mut self, expr: &Expr, depth: usize) -> Result<(), CeqlError> {
+    fn expr(&mut self, expr: &Expr, depth: usize) -> Result<bool, CeqlError> {
         if depth > MAX_TREE_DEPTH {
             return Err(CeqlError::new(expr.position(), ErrorKind::TooDeep));
         }
@@ -153,7 +184,7 @@ impl Compiler {
                 if parens {
                     self.sql.push(")");
                 }
-                Ok(())
+                Ok(false)
             }
             Expr::Predicate(predicate) => self.predicate(predicate),
         }
@@ -165,23 +196,32 @@ impl Compiler {
         separator: &'static str,
         empty: &'static str,
         depth: usize,
-    ) -> Result<(), CeqlError> {
+    ) -> Result<bool, CeqlError> {
         if items.is_empty() {
             self.sql.push(empty);
-            return Ok(());
+            return Ok(false);
         }
+        // An AND is searched through any of its terms; an OR only when
+        // each of its terms is.
+        let any = separator == " AND ";
+        let mut searchable = !any;
         self.sql.push("(");
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
                 self.sql.push(separator);
             }
-            self.expr(item, depth + 1)?;
+            let item = self.expr(item, depth + 1)?;
+            searchable = if any {
+                searchable | item
+            } else {
+                searchable & item
+            };
         }
         self.sql.push(")");
-        Ok(())
+        Ok(searchable)
     }
 
-    fn predicate(&mut self, predicate: &Predicate) -> Result<(), CeqlError> {
+    fn predicate(&mut self, predicate: &Predicate) -> Result<bool, CeqlError> {
         let field = self.scope.resolve(&predicate.field)?;
         let test = Test::from(&predicate.op);
         if let FieldType::Roles(rows) = field.ty {
@@ -195,14 +235,16 @@ impl Compiler {
     /// means "holds a role that passes"; its negated forms (`!=`, `NOT IN`,
     /// `NOT LIKE`) mean "holds no role that passes", so `roles != 'admin'`
     /// also matches a user with no role at all. `IS NULL` means "holds no
-    /// role".
+    /// role". A role held is asked as "among the holders of a role that
+    /// passes" (`RoleRows::holders`), which an index of roles by key finds
+    /// without testing every user.
     fn roles(
         &mut self,
         field: &FieldDef,
-        rows: &'static str,
+        rows: RoleRows,
         test: Test<'_>,
         at: usize,
-    ) -> Result<(), CeqlError> {
+    ) -> Result<bool, CeqlError> {
         let (holds, role_test) = match test {
             Test::Compare(Cmp::Eq, value) => (true, Some(Test::Compare(Cmp::Eq, value))),
             Test::Compare(Cmp::Ne, value) => (false, Some(Test::Compare(Cmp::Eq, value))),
@@ -213,19 +255,29 @@ impl Compiler {
             }
             Test::IsNull(negated) => (negated, None),
         };
+        if let (true, Some(role_test)) = (holds, role_test) {
+            self.sql.push(rows.holders);
+            self.test(field, role_test, at)?;
+            self.sql.push(")");
+            return Ok(self.scope.indexed);
+        }
         self.sql
             .push(if holds { "EXISTS (" } else { "NOT EXISTS (" });
-        self.sql.push(rows);
+        self.sql.push(rows.of_row);
         if let Some(role_test) = role_test {
             self.sql.push(" AND ");
             self.test(field, role_test, at)?;
         }
         self.sql.push(")");
-        Ok(())
+        Ok(false)
     }
 
     /// `<column> <operator> <placeholders>` for one field.
-    fn test(&mut self, field: &FieldDef, test: Test<'_>, at: usize) -> Result<(), CeqlError> {
+    fn test(&mut self, field: &FieldDef, test: Test<'_>, at: usize) -> Result<bool, CeqlError> {
+        // A boolean has an index too, but two values narrow nothing.
+        let indexed = self.scope.indexed && field.ty != FieldType::Boolean;
+        // An index of the value as it is, not folded: for ranges and lists.
+        let exact = indexed && field.folded.is_none_or(|folded| folded == field.sql);
         match test {
             Test::Compare(cmp, literal) => {
                 if cmp.is_ordering() && !field.ty.is_ordered() {
@@ -250,7 +302,7 @@ impl Compiler {
                     self.sql.push(" = ");
                     self.sql.push_bind(value);
                     self.sql.push(")");
-                    return Ok(());
+                    return Ok(indexed);
                 }
                 self.sql.push(field.sql);
                 self.sql.push(match cmp {
@@ -262,6 +314,7 @@ impl Compiler {
                     Cmp::Ge => " >= ",
                 });
                 self.sql.push_bind(value);
+                Ok(exact && cmp != Cmp::Ne)
             }
             Test::In(negated, literals) => {
                 self.sql.push(field.sql);
@@ -274,6 +327,7 @@ impl Compiler {
                     self.sql.push_bind(value);
                 }
                 self.sql.push(")");
+                Ok(exact && !negated)
             }
             Test::Like(negated, pattern, pattern_at) => {
                 if !field.ty.is_text() {
@@ -320,14 +374,15 @@ impl Compiler {
                 if ranged {
                     self.sql.push(")");
                 }
+                Ok(indexed && ranged)
             }
             Test::IsNull(negated) => {
                 self.sql.push(field.sql);
                 self.sql
                     .push(if negated { " IS NOT NULL" } else { " IS NULL" });
+                Ok(false)
             }
         }
-        Ok(())
     }
 }
 
@@ -522,9 +577,19 @@ pub enum FieldType {
     /// Stored as `YYYY-MM-DD` text, which orders like the dates.
     Date,
     /// A set of role keys (see `Compiler::roles`): the field's SQL is the
-    /// key column of the rows this subquery selects (`SELECT 1 FROM … WHERE
-    /// <the row's roles>`).
-    Roles(&'static str),
+    /// key column of the role rows `RoleRows` selects.
+    Roles(RoleRows),
+}
+
+/// Where a row's roles are, for `FieldType::Roles`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleRows {
+    /// The row is among those holding a role that passes the test written
+    /// after it, then `)`: `u.id IN (SELECT … WHERE `.
+    pub holders: &'static str,
+    /// The row's own roles, which a test may follow after ` AND `:
+    /// `SELECT 1 FROM … WHERE <of this row>`.
+    pub of_row: &'static str,
 }
 
 impl FieldType {

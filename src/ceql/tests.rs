@@ -382,7 +382,12 @@ fn every_field_and_operator_compiles_to_the_expected_sql() {
             let sql =
                 compile_where(input, scope).unwrap_or_else(|e| panic!("compiling {input:?}: {e}"));
             report.push_str(&format!(
-                "{scope:?}: {input}\n    {}\n    {:?}\n",
+                "{scope:?}: {input}{}\n    {}\n    {:?}\n",
+                if sql.searchable() {
+                    " (searchable)"
+                } else {
+                    ""
+                },
                 sql.text(),
                 sql.params()
             ));
@@ -767,4 +772,34 @@ fn quote(text: &str) -> String {
         position: 0,
     }
     .to_string()
+}
+
+/// Which filters an index can search (the list then sorts the matches it
+/// finds; see `store::users::PageOrder`): an AND through any of its terms,
+/// an OR only through all of them, never a negation.
+#[test]
+fn searchable_filters_are_those_an_index_can_find() {
+    for (input, searchable) in [
+        ("city = 'Oslo'", true),
+        ("city = 'Oslo' AND lastName LIKE '%sen'", true),
+        ("city = 'Oslo' OR lastName LIKE 'Han%'", true),
+        ("city = 'Oslo' OR lastName LIKE '%sen'", false),
+        ("NOT city = 'Oslo'", false),
+        ("city != 'Oslo'", false),
+        ("city IS NULL", false),
+        ("city IN ('Oslo', 'Bergen')", false),
+        ("lastName < 'M'", false),
+        ("active = true", false),
+        ("active = true AND id > 10", true),
+        ("roles = 'admin'", true),
+        ("roles != 'admin'", false),
+        ("roles IS NOT NULL", false),
+    ] {
+        let sql = compile_where(input, USERS).unwrap();
+        assert_eq!(sql.searchable(), searchable, "{input}");
+    }
+    // Accounts have no filter indexes.
+    assert!(!compile_where("name = 'Acme'", ACCOUNTS)
+        .unwrap()
+        .searchable());
 }

@@ -117,11 +117,11 @@ pub async fn list(
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();
     let mut tx = store.read().await?;
-    let page = users::list(&mut tx, scope, filter.as_ref(), query.page).await?;
+    // The count first: it says how to find the page (`users::PageOrder`).
     let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
+    let page = users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?;
     if total == 0
-        && (query.filter.is_none()
-            || users::count_cached(store, &mut tx, generation, scope, visible.as_ref()).await? == 0)
+        && (query.filter.is_none() || !users::any(&mut tx, scope, visible.as_ref()).await?)
     {
         return Err(ApiError::not_found("No users found"));
     }

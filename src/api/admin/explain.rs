@@ -11,7 +11,8 @@ use crate::api::middleware::ErrorBody;
 use crate::api::state::AppState;
 use crate::ceql::{self, SqlValue};
 use crate::error::ApiError;
-use crate::service::where_error;
+use crate::service::{visible_filter, where_error};
+use crate::store::users::{PageOrder, UserScope};
 use crate::store::{accounts, users};
 
 #[derive(Debug, Deserialize)]
@@ -51,13 +52,21 @@ enum Param {
 }
 
 /// SQLite's query plans (`EXPLAIN QUERY PLAN`) for the first page of a list
-/// filtered by the `where` (of an account's users, or of an organization's
-/// accounts) and for its count: one line per step, a nested step indented
-/// two spaces deeper. `SEARCH u USING INDEX <name> (…)` searches an index;
-/// `SCAN u` reads every row of the scope.
+/// filtered by the `where` (of an account's users, hiding inactive users
+/// as a list does unless asked not to, or of an organization's accounts)
+/// and for its count: one line per step, a nested step indented two spaces
+/// deeper. `SEARCH u USING INDEX <name> (…)` searches an index; `SCAN u`
+/// reads every row of the scope.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Plan {
+    /// The page when up to 50,000 users match: their ids found through
+    /// the filter's index and sorted, where an index searches the filter
+    /// (else as `pageOfMany`).
     page: Vec<String>,
+    /// The page when more match: the account walked in id order. The
+    /// same as `page` for accounts.
+    page_of_many: Vec<String>,
     count: Vec<String>,
 }
 
@@ -98,9 +107,19 @@ pub(crate) async fn explain(
     let tree = ceql::parse(&filter).map_err(where_error)?;
     let sql = ceql::compile(&tree, scope).map_err(where_error)?;
     let mut tx = state.services.store.read().await?;
-    let (page, count) = match plans {
-        Plans::Users => users::plans(&mut tx, Some(&sql)).await?,
-        Plans::Accounts => accounts::plans(&mut tx, Some(&sql)).await?,
+    let (page, page_of_many, count) = match plans {
+        Plans::Users => {
+            // As a list runs it: inactive users hidden.
+            let listed = visible_filter(Some(&filter), false, scope)?;
+            let few = PageOrder::choose(UserScope::Account(0), listed.as_ref(), 0);
+            let (page, count) = users::plans(&mut tx, listed.as_ref(), few).await?;
+            let (page_of_many, _) = users::plans(&mut tx, listed.as_ref(), PageOrder::Walk).await?;
+            (page, page_of_many, count)
+        }
+        Plans::Accounts => {
+            let (page, count) = accounts::plans(&mut tx, Some(&sql)).await?;
+            (page.clone(), page, count)
+        }
     };
     tx.commit().await?;
     Ok(Json(Explanation {
@@ -109,7 +128,11 @@ pub(crate) async fn explain(
         tree,
         sql: sql.text().to_owned(),
         params: sql.params().to_vec(),
-        plan: Plan { page, count },
+        plan: Plan {
+            page,
+            page_of_many,
+            count,
+        },
     }))
 }
 
