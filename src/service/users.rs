@@ -118,7 +118,11 @@ pub async fn list(
     let generation = store.generation();
     let mut tx = store.read().await?;
     // The count first: it says how to find the page (`users::PageOrder`).
-    let total = users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?;
+    // Without a `where`, the counts kept per account say it.
+    let total = match query.filter {
+        None => users::total(&mut tx, scope, query.include_inactive).await?,
+        Some(_) => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
+    };
     let page = users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?;
     if total == 0
         && (query.filter.is_none() || !users::any(&mut tx, scope, visible.as_ref()).await?)

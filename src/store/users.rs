@@ -721,6 +721,33 @@ pub async fn count(
     Ok(query.fetch_one(conn).await?.0)
 }
 
+/// How many users `scope` has (active ones only, unless
+/// `include_inactive`), from the counts triggers keep (migration 0009):
+/// what a list with no `where` answers without counting.
+pub async fn total(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+    include_inactive: bool,
+) -> Result<i64, StoreError> {
+    let sql = match scope {
+        UserScope::Account(_) => {
+            "SELECT COALESCE(SUM(CASE WHEN ? THEN c.users ELSE c.active END), 0) \
+             FROM account_user_counts c WHERE c.account_id = ?"
+        }
+        UserScope::Organization(_) => {
+            "SELECT COALESCE(SUM(CASE WHEN ? THEN c.users ELSE c.active END), 0) \
+             FROM account_user_counts c JOIN accounts a ON a.id = c.account_id \
+             WHERE a.organization_id = ?"
+        }
+    };
+    let (_, scope_id) = scope.condition();
+    Ok(sqlx::query_scalar(sql)
+        .bind(include_inactive)
+        .bind(scope_id)
+        .fetch_one(conn)
+        .await?)
+}
+
 /// Whether any user in `scope` matches `filter`: stops at the first.
 pub async fn any(
     conn: &mut SqliteConnection,

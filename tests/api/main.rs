@@ -31,5 +31,6 @@ mod seed;
 mod sqlite_shell;
 mod startup;
 mod tenants;
+mod user_counts;
 mod users;
 mod r#where;

@@ -1,0 +1,118 @@
+//! The user counts kept per account (migration 0009) are what a list with
+//! no `where` answers as `Elements-Total-Count`: after every kind of write
+//! they agree with the users counted (a `where` that every user matches).
+#![allow(clippy::unwrap_used)]
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::common::TestServer;
+
+/// `Elements-Total-Count` of `path`, 0 for `No users found`.
+async fn total(server: &TestServer, path: &str, auth: &str) -> i64 {
+    let reply = server.get(path, auth).await;
+    if reply.status == StatusCode::NOT_FOUND {
+        return 0;
+    }
+    assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+    reply
+        .header("elements-total-count")
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Kept and counted agree for the organization's list and each account's,
+/// with and without inactive users.
+async fn assert_counts_agree(server: &TestServer, auth: &str, accounts: &[i64], when: &str) {
+    let mut lists = vec!["/users".to_owned()];
+    lists.extend(accounts.iter().map(|id| format!("/accounts/{id}/users")));
+    for list in &lists {
+        for inactive in [false, true] {
+            let path = format!("{list}?includeInactive={inactive}");
+            let kept = total(server, &path, auth).await;
+            let counted = total(server, &format!("{path}&where=id%20%3E%200"), auth).await;
+            assert_eq!(kept, counted, "{when}: {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn kept_counts_follow_every_kind_of_write() {
+    let server = TestServer::start().await;
+    let auth = server.admin_auth();
+    let default = server.default_account().await;
+    let customer = server.create_account("Customer").await;
+    let accounts = [default, customer];
+    let mut users = Vec::new();
+    for (i, account) in [default, customer, customer, customer]
+        .into_iter()
+        .enumerate()
+    {
+        let (id, _) = server
+            .create_user(account, &format!("u{i}@counts.test"), &[])
+            .await;
+        users.push(id);
+    }
+    assert_counts_agree(&server, &auth, &accounts, "created").await;
+    assert_eq!(
+        total(&server, &format!("/accounts/{customer}/users"), &auth).await,
+        3
+    );
+
+    for (user, active) in [(users[1], false), (users[2], false), (users[2], true)] {
+        let reply = server
+            .patch(&format!("/users/{user}"), &auth, &json!({"active": active}))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+    server.delete(&format!("/users/{}", users[3]), &auth).await;
+    assert_counts_agree(&server, &auth, &accounts, "deactivated and deleted").await;
+    assert_eq!(
+        total(&server, &format!("/accounts/{customer}/users"), &auth).await,
+        1
+    );
+
+    let reply = server
+        .send(Method::PUT, "/__admin/snapshots/counts", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    server.create_user(customer, "later@counts.test", &[]).await;
+    server.delete(&format!("/users/{}", users[2]), &auth).await;
+    let reply = server
+        .send(
+            Method::POST,
+            "/__admin/snapshots/counts/restore",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_counts_agree(&server, &auth, &accounts, "restored").await;
+
+    // An account's delete deactivates its users.
+    server.delete(&format!("/accounts/{customer}"), &auth).await;
+    assert_counts_agree(&server, &auth, &accounts, "account deleted").await;
+
+    let fixture = json!({"organizations": [{"name": "Fx", "secret": "counts-org", "accounts": [
+        {"name": "Company Default Account", "default": true, "users": [
+            {"firstName": "O", "lastName": "A", "email": "oa@counts.test", "secret": "counts-admin",
+             "roles": ["org-admin"]},
+            {"firstName": "I", "lastName": "N", "email": "in@counts.test", "active": false}]}]}]});
+    let reply = server
+        .send(Method::POST, "/__admin/seed", None, Some(&fixture))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let seeded = "User counts-admin, Organization counts-org";
+    assert_counts_agree(&server, seeded, &[], "seeded").await;
+    assert_eq!(
+        total(&server, "/users?includeInactive=true", seeded).await,
+        2
+    );
+
+    let reply = server
+        .send(Method::POST, "/__admin/reset", None, None)
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    assert_counts_agree(&server, &auth, &[default], "reset").await;
+}
