@@ -3,6 +3,8 @@
 //! their account (`/accounts/{id}/users…`) or through the caller's
 //! organization (`/users…`). Both kinds of path share every rule here.
 
+use crate::ceql::ast::{Cmp, Literal, Op, Predicate, Value};
+use crate::ceql::{self, Expr};
 use crate::domain::access::{self, Caller, ListedUsers};
 use crate::domain::password::{Password, Queue};
 use crate::domain::role::{Role, RoleSet};
@@ -10,7 +12,7 @@ use crate::domain::secret::Secret;
 use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
 use crate::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::users::{self, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
+use crate::store::users::{self, Kept, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
 
 use super::accounts::{check_visible, no_account, visible_account};
 use super::paging::{ListQuery, ListRequest, Page};
@@ -80,6 +82,44 @@ pub struct UserPatch {
     pub address: AddressChanges,
 }
 
+/// Whether the user counts kept per account answer a list's count, and
+/// which (`Some(None)`: nobody can match): for a list with no `where`, or
+/// one whose `where` is only `active = true` or `active = false`. `None`:
+/// the users must be counted.
+fn kept_count(filter: Option<&str>, include_inactive: bool) -> Option<Option<Kept>> {
+    let wants_active = match filter {
+        None => {
+            return Some(Some(if include_inactive {
+                Kept::Users
+            } else {
+                Kept::Active
+            }))
+        }
+        Some(filter) => match ceql::parse(filter).ok()? {
+            Expr::Predicate(Predicate {
+                field,
+                op:
+                    Op::Compare {
+                        cmp: Cmp::Eq,
+                        value:
+                            Literal {
+                                value: Value::Bool(active),
+                                ..
+                            },
+                    },
+                ..
+            }) if field.name.eq_ignore_ascii_case("active") => active,
+            _ => return None,
+        },
+    };
+    Some(match (wants_active, include_inactive) {
+        (true, _) => Some(Kept::Active),
+        (false, true) => Some(Kept::Inactive),
+        // Inactive users hidden, and only they asked for.
+        (false, false) => None,
+    })
+}
+
 /// One page of users. An account with no users at all is 404 `No users
 /// found`, as the real service documents; a filter that matches nothing in
 /// an account that has users is an empty page.
@@ -118,10 +158,10 @@ pub async fn list(
     let generation = store.generation();
     let mut tx = store.read().await?;
     // The count first: it says how to find the page (`users::PageOrder`).
-    // Without a `where`, the counts kept per account say it.
-    let total = match query.filter {
-        None => users::total(&mut tx, scope, query.include_inactive).await?,
-        Some(_) => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
+    let total = match kept_count(query.filter.as_deref(), query.include_inactive) {
+        Some(Some(kept)) => users::kept_total(&mut tx, scope, kept).await?,
+        Some(None) => 0,
+        None => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
     };
     let page = users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?;
     if total == 0

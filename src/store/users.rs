@@ -721,28 +721,42 @@ pub async fn count(
     Ok(query.fetch_one(conn).await?.0)
 }
 
-/// How many users `scope` has (active ones only, unless
-/// `include_inactive`), from the counts triggers keep (migration 0009):
-/// what a list with no `where` answers without counting.
-pub async fn total(
+/// Which of the user counts kept per account (migration 0009) to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kept {
+    Users,
+    Active,
+    Inactive,
+}
+
+/// How many users `scope` has of the `kept` kind, from the counts triggers
+/// keep (migration 0009): what a list answers without counting its users.
+pub async fn kept_total(
     conn: &mut SqliteConnection,
     scope: UserScope,
-    include_inactive: bool,
+    kept: Kept,
 ) -> Result<i64, StoreError> {
     let sql = match scope {
         UserScope::Account(_) => {
-            "SELECT COALESCE(SUM(CASE WHEN ? THEN c.users ELSE c.active END), 0) \
+            "SELECT COALESCE(SUM(CASE ? WHEN 0 THEN c.users WHEN 1 THEN c.active \
+                                ELSE c.users - c.active END), 0) \
              FROM account_user_counts c WHERE c.account_id = ?"
         }
         UserScope::Organization(_) => {
-            "SELECT COALESCE(SUM(CASE WHEN ? THEN c.users ELSE c.active END), 0) \
+            "SELECT COALESCE(SUM(CASE ? WHEN 0 THEN c.users WHEN 1 THEN c.active \
+                                ELSE c.users - c.active END), 0) \
              FROM account_user_counts c JOIN accounts a ON a.id = c.account_id \
              WHERE a.organization_id = ?"
         }
     };
     let (_, scope_id) = scope.condition();
+    let kind: i64 = match kept {
+        Kept::Users => 0,
+        Kept::Active => 1,
+        Kept::Inactive => 2,
+    };
     Ok(sqlx::query_scalar(sql)
-        .bind(include_inactive)
+        .bind(kind)
         .bind(scope_id)
         .fetch_one(conn)
         .await?)

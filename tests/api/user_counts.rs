@@ -1,6 +1,7 @@
 //! The user counts kept per account (migration 0009) are what a list with
-//! no `where` answers as `Elements-Total-Count`: after every kind of write
-//! they agree with the users counted (a `where` that every user matches).
+//! no `where`, or with only `active = …`, answers as `Elements-Total-Count`:
+//! after every kind of write they agree with the users counted (the same
+//! list with a `where` term that every user matches).
 #![allow(clippy::unwrap_used)]
 
 use reqwest::{Method, StatusCode};
@@ -33,6 +34,13 @@ async fn assert_counts_agree(server: &TestServer, auth: &str, accounts: &[i64], 
             let kept = total(server, &path, auth).await;
             let counted = total(server, &format!("{path}&where=id%20%3E%200"), auth).await;
             assert_eq!(kept, counted, "{when}: {path}");
+            // `where=active = …` alone is answered from the kept counts too.
+            for active in ["true", "false"] {
+                let only = format!("{path}&where=active%20%3D%20{active}");
+                let kept = total(server, &only, auth).await;
+                let counted = total(server, &format!("{only}%20and%20id%20%3E%200"), auth).await;
+                assert_eq!(kept, counted, "{when}: {only}");
+            }
         }
     }
 }
