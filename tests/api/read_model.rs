@@ -181,3 +181,58 @@ async fn fixture_users_get_their_json_too() {
         .collect();
     assert_eq!(keys, ["org-admin", "org"]);
 }
+
+/// A load renders its users' JSON itself, in place of the insert triggers
+/// (`store::bulk::suspend_json_triggers`): after a load, and after one that
+/// failed, the triggers are back for every later write.
+#[tokio::test]
+async fn writes_after_a_load_get_their_json_from_the_triggers_again() {
+    let server = TestServer::start().await;
+    let fixture = |email: &str| {
+        json!({"organizations": [{"name": "F", "accounts": [{"name": "D", "default": true,
+            "users": [{"firstName": "A", "lastName": "B", "email": email}]}]}]})
+    };
+    let reply = server
+        .send(
+            Method::POST,
+            "/__admin/seed",
+            None,
+            Some(&fixture("a@f.test")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    // Two users with one email: the whole load is refused.
+    let clash = json!({"organizations": [{"name": "G", "accounts": [{"name": "D", "default": true,
+        "users": [{"firstName": "A", "lastName": "B", "email": "same@g.test"},
+                  {"firstName": "C", "lastName": "D", "email": "same@g.test"}]}]}]});
+    let reply = server
+        .send(Method::POST, "/__admin/seed", None, Some(&clash))
+        .await;
+    assert!(reply.status.is_client_error(), "{}", reply.text);
+    let auth = server.admin_auth();
+    let account = server.default_account().await;
+    let (id, _) = server
+        .create_user(account, "after@f.test", &["admin"])
+        .await;
+    let keys = |shown: &Value| -> Vec<String> {
+        shown["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|role| role["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let shown = server.get(&format!("/users/{id}"), &auth).await.json();
+    assert_eq!(shown["id"], id);
+    assert_eq!(keys(&shown), ["admin", "org"]);
+    server
+        .send(
+            Method::PUT,
+            &format!("/users/{id}/roles/org-admin"),
+            Some(&auth),
+            None,
+        )
+        .await;
+    let shown = server.get(&format!("/users/{id}"), &auth).await.json();
+    assert_eq!(keys(&shown), ["org-admin", "admin", "org"]);
+}
