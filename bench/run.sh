@@ -342,25 +342,32 @@ JS_RSS_LOADED=$(rss_mib "$JS_PID")
 
 # --- scale ---------------------------------------------------------------
 
-# A database the server made (schema, organization, org-admin), filled with
-# SCALE_USERS users in its default account by bench/scale.py: by SQL into
-# the server's own schema (its triggers render each user's JSON), not
-# through --seed. Then the server opens it, and each filter is asked for
-# cold (a value not asked before, so the count is computed, not cached)
-# and under wrk.
+# A fixture of SCALE_USERS users in one account (bench/scale_fixture.py),
+# loaded by the server's own --seed (fast hashing): the load's time (from
+# the server's summary line), and the server's peak memory through it.
+# Then the server starts again on the database (taking the planner's
+# statistics, once), and each filter is asked for cold (a value not asked
+# before, so the count is computed, not cached) and under wrk.
 SCALE_ROWS=()
 if [ "$SCALE_USERS" -gt 0 ]; then
     stop "$LE_PID"
     stop "$JS_PID"
     SCALE_DB=$WORK/scale.db
-    say "scale: a database with $SCALE_USERS users (bench/scale.py)"
-    start_localelements "$SCALE_DB" "$WORK/localelements-scale-empty.log" \
-        --org-secret "$ORG_SECRET" --user-secret "$USER_SECRET"
+    say "scale: a fixture of $SCALE_USERS users (bench/scale_fixture.py)"
+    python3 "$ROOT/bench/scale_fixture.py" "$SCALE_USERS" "$ORG_SECRET" "$USER_SECRET" \
+        >"$WORK/scale.json" || die "bench/scale_fixture.py failed"
+    SCALE_FIXTURE_MIB=$(du -m "$WORK/scale.json" | cut -f1)
+    say "scale: --seed of $SCALE_FIXTURE_MIB MiB"
+    STARTUP_DEADLINE_S=900
+    start_localelements "$SCALE_DB" "$WORK/localelements-scale-seed.log" \
+        --seed "$WORK/scale.json" --fast-password-hashing
+    SCALE_LOAD_PEAK=$(peak_mib "$LE_PID")
     stop "$LE_PID"
-    /usr/bin/time -o "$WORK/scale.time" -f '%M' python3 "$ROOT/bench/scale.py" "$SCALE_DB" "$SCALE_USERS" \
-        >"$WORK/scale.out" || die "bench/scale.py failed"
-    read -r SCALE_LOAD_S SCALE_LOAD_RATE <"$WORK/scale.out"
-    SCALE_LOAD_PEAK=$(awk '{ printf "%.0f", $1 / 1024 }' "$WORK/scale.time")
+    # "... N users in S s (R users/s)" from the load's summary line.
+    read -r SCALE_LOAD_S SCALE_LOAD_RATE < <(sed -n 's/.* users in \([0-9.]*\) s (\([0-9]*\) users\/s).*/\1 \2/p' \
+        "$WORK/localelements-scale-seed.log" | tail -1)
+    [ -n "${SCALE_LOAD_RATE:-}" ] || die "no load summary in the server's log"
+    rm -f "$WORK/scale.json"
     SCALE_DB_MIB=$(du -m "$SCALE_DB" | cut -f1)
     start_localelements "$SCALE_DB" "$WORK/localelements-scale.log" --fast-password-hashing
     SCALE_START_MS=$LE_MS
@@ -369,7 +376,17 @@ if [ "$SCALE_USERS" -gt 0 ]; then
             console.log(JSON.parse(s).find(a => a.defaultAccount).id));')
     SCALE_PATH=/elements/api-v2/accounts/$SCALE_ACCOUNT/users
     # name | three filters, each asked once cold (";" between them)
+    # scale_query FILTER: the query string of a page of 200 filtered so.
+    scale_query() {
+        if [ "$1" = - ]; then
+            echo "pageSize=200"
+        else
+            echo "pageSize=200&where=$(node -p 'encodeURIComponent(process.argv[1])' "$1")"
+        fi
+    }
+    # "-" is a list with no where (its count is kept, not counted).
     SCALE_FILTERS=(
+        "(no where)|-"
         "firstName = |firstName = 'First17';firstName = 'First4711';firstName = 'First999'"
         "lastName like prefix|lastName like 'l4242%';lastName like 'L31%';lastName like 'L777%'"
         "fullName like prefix|fullName like 'first17 l%';fullName like 'First4711 L9%';fullName like 'First999 L1%'"
@@ -394,10 +411,9 @@ if [ "$SCALE_USERS" -gt 0 ]; then
         times=()
         total=-
         for filter in "${each[@]}"; do
-            encoded=$(node -p 'encodeURIComponent(process.argv[1])' "$filter")
             read -r status ms count < <(fetch -o /dev/null -D "$WORK/scale.headers" \
                 -w '%{http_code} %{time_total}\n' -H "Authorization: $AUTHORIZATION" \
-                "$LE$SCALE_PATH?pageSize=200&where=$encoded" |
+                "$LE$SCALE_PATH?$(scale_query "$filter")" |
                 awk -v h="$WORK/scale.headers" '{
                     c = "-"
                     while ((getline line < h) > 0) {
@@ -410,8 +426,7 @@ if [ "$SCALE_USERS" -gt 0 ]; then
             [ "$total" = - ] && total=$count
         done
         worst=$(printf '%s\n' "${times[@]}" | sort -g | tail -1)
-        encoded=$(node -p 'encodeURIComponent(process.argv[1])' "${each[0]}")
-        read -r rps p99 errors _ < <(drive "$LE$SCALE_PATH?pageSize=200&where=$encoded" "$LE_PID" -t2 -c8 -d3s --timeout 5s)
+        read -r rps p99 errors _ < <(drive "$LE$SCALE_PATH?$(scale_query "${each[0]}")" "$LE_PID" -t2 -c8 -d3s --timeout 5s)
         SCALE_ROWS+=("$name|${each[0]}|$total|${times[*]}|$worst|$rps|$p99|$errors")
     done
     SCALE_PEAK=$(peak_mib "$LE_PID")
@@ -480,9 +495,9 @@ echo "ratio: localelements req/s over json-server req/s"
 if [ "${#SCALE_ROWS[@]}" -gt 0 ]; then
     echo
     echo "Scale: $SCALE_USERS users in one account"
-    printf '  made by bench/scale.py (SQL into the server'"'"'s schema, not --seed): %s s (%s users/s), peak %s MiB; database %s MiB\n' \
-        "$SCALE_LOAD_S" "$SCALE_LOAD_RATE" "$SCALE_LOAD_PEAK" "$SCALE_DB_MIB"
-    printf '  localelements on it: healthy in %s ms; resident %s MiB after the queries (peak %s MiB)\n' \
+    printf '  loaded by --seed (bench/scale_fixture.py, %s MiB; fast hashing): %s s (%s users/s), server peak %s MiB; database %s MiB\n' \
+        "$SCALE_FIXTURE_MIB" "$SCALE_LOAD_S" "$SCALE_LOAD_RATE" "$SCALE_LOAD_PEAK" "$SCALE_DB_MIB"
+    printf '  localelements started again on it: healthy in %s ms (planner statistics taken once); resident %s MiB after the queries (peak %s MiB)\n' \
         "$SCALE_START_MS" "$SCALE_RSS" "$SCALE_PEAK"
     echo "  cold: three different values, each asked once (page of 200 with Elements-Total-Count computed, not cached)"
     echo "  wrk: -t2 -c8 -d3s on the first value (the count then comes from the cache)"
