@@ -13,6 +13,7 @@ use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
 use crate::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::users::{self, Kept, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
+use crate::store::Change;
 
 use super::accounts::{check_visible, no_account, visible_account};
 use super::paging::{ListQuery, ListRequest, Page};
@@ -304,7 +305,9 @@ pub async fn create(
     };
     let created = services
         .store
-        .add_users(move |conn| Box::pin(async move { users::create(conn, &row).await }))
+        .write(Change::AddedUsers, move |conn| {
+            Box::pin(async move { users::create(conn, &row).await })
+        })
         .await?
         .ok_or_else(|| no_account(account_id))?;
     Ok(Shown::with_secret(created))
@@ -368,7 +371,7 @@ async fn apply(
     };
     let row = services
         .store
-        .write(move |conn| {
+        .write(Change::Any, move |conn| {
             Box::pin(async move {
                 let (current, account) = locate_for_write(conn, &caller, within, &user).await?;
                 require_outranks(&caller, &account, &current)?;
@@ -468,7 +471,7 @@ pub async fn delete(
     let (caller, user) = (caller.clone(), user.to_owned());
     services
         .store
-        .write(move |conn| {
+        .write(Change::Any, move |conn| {
             Box::pin(async move {
                 let (target, account) = locate_for_write(conn, &caller, within, &user).await?;
                 require_outranks(&caller, &account, &target)?;

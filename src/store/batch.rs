@@ -33,6 +33,13 @@ use super::{BoxFuture, StoreError, Tx};
 /// writer (and how long its first caller waits for the last).
 const MAX_BATCH: usize = 64;
 
+/// How a batch starts. Each write's SAVEPOINT keeps the pages it changes
+/// until it is released, in memory rather than in a temporary file
+/// written at each change (`temp_store`, which cannot change inside a
+/// transaction; a batch's writes are small, so memory is bounded by
+/// `MAX_BATCH`).
+const BEGIN: &str = "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE; SAVEPOINT job";
+
 /// What a write leaves once it has run: whether its statements stay, and
 /// how to answer its caller once the batch's COMMIT is known.
 struct Ran {
@@ -182,7 +189,7 @@ type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(), String>) {
     let mut answers = Vec::with_capacity(jobs.len());
     let begun = match writer.acquire().await {
-        Ok(conn) => Tx::begin(conn, "BEGIN IMMEDIATE; SAVEPOINT job", None).await,
+        Ok(conn) => Tx::begin(conn, BEGIN, None).await,
         Err(error) => Err(error.into()),
     };
     let mut tx = match begun {

@@ -90,32 +90,73 @@ pub async fn insert_users(
     Ok(ids)
 }
 
+/// Schema objects a load drops for its duration, inside its transaction,
+/// and makes again after (`resume`): as they were, read from the schema.
+/// If the transaction is rolled back (a failed or cancelled load), so is
+/// the drop.
+#[must_use = "what was suspended must be resumed"]
+pub struct Suspended(Vec<String>);
+
 /// The triggers that render a user's JSON as each row of theirs is
 /// inserted (migration 0003): a load replaces them with one statement over
 /// the rows it loaded (`render_json`), which renders each user once where
 /// the triggers rendered a user with a role twice, and each time rewrote
 /// the row (a load of a million users: 63 s with them, 35 s without).
-const JSON_INSERT_TRIGGERS: [&str; 2] = ["users_json_after_insert", "user_roles_json_after_insert"];
+pub async fn suspend_json_triggers(conn: &mut SqliteConnection) -> Result<Suspended, StoreError> {
+    suspend(
+        conn,
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' \
+         AND name IN ('users_json_after_insert', 'user_roles_json_after_insert')",
+        "TRIGGER",
+    )
+    .await
+}
 
-/// Drops the insert triggers of the users' JSON, inside the load's
-/// transaction, and returns what `resume_json_triggers` needs to make
-/// them again as they were. If the transaction is rolled back (a failed
-/// or cancelled load), so is the drop.
-pub async fn suspend_json_triggers(conn: &mut SqliteConnection) -> Result<Vec<String>, StoreError> {
-    let mut made = Vec::with_capacity(JSON_INSERT_TRIGGERS.len());
-    for name in JSON_INSERT_TRIGGERS {
-        let sql: String =
-            sqlx::query_scalar("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?")
-                .bind(name)
-                .fetch_one(&mut *conn)
-                .await?;
-        // A name from the list above, not input.
-        sqlx::query(&format!("DROP TRIGGER {name}"))
+/// Below this many users a load drops the users' indexes that are not
+/// unique (the filters' and the lists') and builds them again after it:
+/// building an index sorts once, where keeping it inserts each user at a
+/// random place in it (a million users with every address field: 129 s
+/// kept, about 50 s built). Above it, a small load into a large database
+/// would pay for building indexes over users it did not load.
+pub const BUILD_INDEXES_BELOW: i64 = 10_000;
+
+/// Drops the users' indexes that are not unique (see
+/// `BUILD_INDEXES_BELOW`); the unique ones still find clashes as they
+/// happen.
+pub async fn suspend_user_indexes(conn: &mut SqliteConnection) -> Result<Suspended, StoreError> {
+    suspend(
+        conn,
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'users' \
+         AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE INDEX%'",
+        "INDEX",
+    )
+    .await
+}
+
+/// Drops what `listing` (a query of names and their SQL) lists, of `kind`.
+async fn suspend(
+    conn: &mut SqliteConnection,
+    listing: &str,
+    kind: &str,
+) -> Result<Suspended, StoreError> {
+    let objects: Vec<(String, String)> = sqlx::query_as(listing).fetch_all(&mut *conn).await?;
+    let mut made = Vec::with_capacity(objects.len());
+    for (name, sql) in objects {
+        // A name from the schema itself, quoted as an identifier.
+        sqlx::query(&format!("DROP {kind} \"{}\"", name.replace('"', "\"\"")))
             .execute(&mut *conn)
             .await?;
         made.push(sql);
     }
-    Ok(made)
+    Ok(Suspended(made))
+}
+
+/// Makes again what a `suspend_…` dropped.
+pub async fn resume(conn: &mut SqliteConnection, suspended: Suspended) -> Result<(), StoreError> {
+    for sql in suspended.0 {
+        sqlx::query(&sql).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Users whose JSON one statement renders: a statement inside a
@@ -144,17 +185,6 @@ pub async fn render_json(conn: &mut SqliteConnection, above: i64) -> Result<(), 
     Ok(())
 }
 
-/// Makes the triggers `suspend_json_triggers` dropped again.
-pub async fn resume_json_triggers(
-    conn: &mut SqliteConnection,
-    made: Vec<String>,
-) -> Result<(), StoreError> {
-    for sql in made {
-        sqlx::query(&sql).execute(&mut *conn).await?;
-    }
-    Ok(())
-}
-
 /// `PRAGMA cache_size` (KiB when negative), which takes no bound
 /// parameter: `size` is a number.
 pub async fn set_cache_size(conn: &mut SqliteConnection, size: i64) -> Result<(), StoreError> {
@@ -168,6 +198,13 @@ pub async fn set_cache_size(conn: &mut SqliteConnection, size: i64) -> Result<()
 /// (`AUTOINCREMENT`), so those above it are users inserted since.
 pub async fn last_user_id(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM users")
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// How many users there are, in every organization.
+pub async fn user_count(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&mut *conn)
         .await?)
 }

@@ -37,7 +37,8 @@ use sqlx::sqlite::{
 use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
-use cache::{Change, Generations};
+pub use cache::Change;
+use cache::Generations;
 
 /// A boxed future that may borrow what it runs on (a connection).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
@@ -274,12 +275,7 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(BUSY_TIMEOUT);
-                // The writer's savepoints (one per write of a batch; see
-                // `batch`) keep the pages they change in a sub-journal: in
-                // memory, not in a temporary file written on every change.
-                let writer = single
-                    .connect_with(options.clone().pragma("temp_store", "memory"))
-                    .await?;
+                let writer = single.connect_with(options.clone()).await?;
                 // The schema must exist (and the file be in WAL mode) before
                 // read-only connections open it.
                 sqlx::migrate!("./migrations").run(&writer).await?;
@@ -353,9 +349,16 @@ impl Store {
     /// A write transaction that holds the write lock from its first
     /// statement. A deferred transaction that reads and then writes can fail
     /// with "database is locked" instead of waiting; IMMEDIATE cannot.
+    ///
+    /// Its temporary storage (what a statement keeps to undo just itself,
+    /// the sorts of an index being built) goes to files: such a write can
+    /// be a fixture load of a million users, whose memory must not grow
+    /// with it. The group commit's batches keep theirs in memory (see
+    /// `batch::BEGIN`).
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let begin = "PRAGMA temp_store = DEFAULT; BEGIN IMMEDIATE";
         Ok(WriteTx {
-            tx: Tx::begin(self.writer.acquire().await?, "BEGIN IMMEDIATE", None).await?,
+            tx: Tx::begin(self.writer.acquire().await?, begin, None).await?,
             generations: self.generations.clone(),
         })
     }
@@ -364,7 +367,9 @@ impl Store {
     /// `write` runs on the writer connection inside a SAVEPOINT of its
     /// own, and what it returns is answered once the transaction holding it
     /// has committed. An `Err` rolls back what it did, and only that.
-    pub async fn write<T, E, F>(&self, write: F) -> Result<T, E>
+    /// `change` says which cached rows it can make stale: `Change::Any`,
+    /// unless it only adds users (see [`cache`]).
+    pub async fn write<T, E, F>(&self, change: Change, write: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -373,22 +378,7 @@ impl Store {
             + 'static,
     {
         self.batcher
-            .write(&self.writer, &self.generations, Change::Any, write)
-            .await
-    }
-
-    /// `write`, for a write that only adds users and their roles: it
-    /// leaves cached credentials and accounts valid (see [`cache`]).
-    pub async fn add_users<T, E, F>(&self, write: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StoreError> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> BoxFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
-    {
-        self.batcher
-            .write(&self.writer, &self.generations, Change::AddedUsers, write)
+            .write(&self.writer, &self.generations, change, write)
             .await
     }
 

@@ -8,9 +8,8 @@ use serde_json::{json, Value};
 
 use crate::common::{self, TestServer};
 
-/// The plans of a list filtered by `filter`: (page, count), one line per
-/// step.
-async fn plans(server: &TestServer, scope: &str, filter: &str) -> (String, String) {
+/// `plan` of `/__admin/explain` for `filter` in `scope`.
+async fn explained(server: &TestServer, scope: &str, filter: &str) -> Value {
     let filter: String = form_urlencoded::byte_serialize(filter.as_bytes()).collect();
     let reply = server
         .send(
@@ -21,7 +20,13 @@ async fn plans(server: &TestServer, scope: &str, filter: &str) -> (String, Strin
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    let plan = &reply.json()["plan"];
+    reply.json()["plan"].take()
+}
+
+/// The plans of a list filtered by `filter`: (page, count), one line per
+/// step.
+async fn plans(server: &TestServer, scope: &str, filter: &str) -> (String, String) {
+    let plan = &explained(server, scope, filter).await;
     let lines = |which: &str| -> String {
         plan[which]
             .as_array()
@@ -225,18 +230,8 @@ async fn the_page_of_few_matches_sorts_them_and_of_many_walks_the_account() {
     let explain = |filter: &'static str| {
         let server = &server;
         async move {
-            let filter: String = form_urlencoded::byte_serialize(filter.as_bytes()).collect();
-            let reply = server
-                .send(
-                    Method::GET,
-                    &format!("/__admin/explain?where={filter}"),
-                    None,
-                    None,
-                )
-                .await;
-            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-            let lines = |which: &str| reply.json()["plan"][which].to_string();
-            (lines("page"), lines("pageOfMany"))
+            let plan = explained(server, "users", filter).await;
+            (plan["page"].to_string(), plan["pageOfMany"].to_string())
         }
     };
     let (few, many) = explain("street2 = 'Floor 2'").await;
