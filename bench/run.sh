@@ -402,8 +402,9 @@ if [ "$SCALE_USERS" -gt 0 ]; then
         "phone like prefix|phone like '+47 1012345%';phone like '+47 10999%';phone like '+47 1050000%'"
         "street1 =|street1 = '4711 Main Street';street1 = '123456 Main Street';street1 = '999999 Main Street'"
         "street2 =|street2 = 'Floor 10';street2 = 'Floor 20';street2 = 'floor 30'"
-        "roles = org|roles = 'org';roles = 'admin';roles != 'org'"
         "city = and lastName like|city = 'Oslo' and lastName like 'L99%';city = 'City17' and lastName like 'L1%';city = 'City999' and lastName like 'L4%'"
+        # Last: its wrk run leaves slow queries running past its end.
+        "roles = org|roles = 'org';roles = 'admin';roles != 'org'"
     )
     for row in "${SCALE_FILTERS[@]}"; do
         IFS='|' read -r name filters <<<"$row"
