@@ -573,10 +573,9 @@ pub async fn find_json_cached(
     Ok(user)
 }
 
-/// One page of users in `scope` matching `filter`, ordered by id.
-/// One page of the users in `scope` matching `filter`, of which there are
-/// `matches` (the count the list answers with, counted first: it says how
-/// to find the page; see `PageOrder`).
+/// One page of users in `scope` matching `filter`, ordered by id; there
+/// are `matches` of them (the list's count, taken first: it says how to
+/// find the page, see `PageOrder`).
 pub async fn list(
     conn: &mut SqliteConnection,
     scope: UserScope,
@@ -647,9 +646,9 @@ impl PageOrder {
     /// The way to a page of `matches` users in `scope` matching `filter`.
     pub fn choose(scope: UserScope, filter: Option<&Sql>, matches: i64) -> Self {
         // Only an account's users have filter indexes (they start with
-        // the account); an organization's are always walked.
-        // A filter no index searches is tested user by user either way,
-        // and the walk stops at the page's end.
+        // the account); an organization's are always walked. A filter no
+        // index searches is tested user by user either way, and the walk
+        // stops at the page's end.
         match (scope, filter) {
             (UserScope::Account(_), Some(filter))
                 if filter.searchable() && matches <= Self::SORT_AT_MOST =>
@@ -736,18 +735,20 @@ pub async fn kept_total(
     scope: UserScope,
     kept: Kept,
 ) -> Result<i64, StoreError> {
+    // The sum of the kind asked for (bound first) over the scope's accounts.
+    macro_rules! kept_sum {
+        () => {
+            "SELECT COALESCE(SUM(CASE ? WHEN 0 THEN c.users WHEN 1 THEN c.active \
+                                ELSE c.users - c.active END), 0) \
+             FROM account_user_counts c "
+        };
+    }
     let sql = match scope {
-        UserScope::Account(_) => {
-            "SELECT COALESCE(SUM(CASE ? WHEN 0 THEN c.users WHEN 1 THEN c.active \
-                                ELSE c.users - c.active END), 0) \
-             FROM account_user_counts c WHERE c.account_id = ?"
-        }
-        UserScope::Organization(_) => {
-            "SELECT COALESCE(SUM(CASE ? WHEN 0 THEN c.users WHEN 1 THEN c.active \
-                                ELSE c.users - c.active END), 0) \
-             FROM account_user_counts c JOIN accounts a ON a.id = c.account_id \
-             WHERE a.organization_id = ?"
-        }
+        UserScope::Account(_) => concat!(kept_sum!(), "WHERE c.account_id = ?"),
+        UserScope::Organization(_) => concat!(
+            kept_sum!(),
+            "JOIN accounts a ON a.id = c.account_id WHERE a.organization_id = ?"
+        ),
     };
     let (_, scope_id) = scope.condition();
     let kind: i64 = match kept {
