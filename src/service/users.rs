@@ -85,39 +85,39 @@ pub struct UserPatch {
 
 /// Whether the user counts kept per account answer a list's count, and
 /// which (`Some(None)`: nobody can match): for a list with no `where`, or
-/// one whose `where` is only `active = true` or `active = false`. `None`:
-/// the users must be counted.
+/// one whose `where` is only `active = true`, `active = false` or
+/// `roles = '<key>'`. `None`: the users must be counted.
 fn kept_count(filter: Option<&str>, include_inactive: bool) -> Option<Option<Kept>> {
-    let wants_active = match filter {
-        None => {
-            return Some(Some(if include_inactive {
-                Kept::Users
-            } else {
-                Kept::Active
-            }))
-        }
-        Some(filter) => match ceql::parse(filter).ok()? {
-            Expr::Predicate(Predicate {
-                field,
-                op:
-                    Op::Compare {
-                        cmp: Cmp::Eq,
-                        value:
-                            Literal {
-                                value: Value::Bool(active),
-                                ..
-                            },
-                    },
-                ..
-            }) if field.name.eq_ignore_ascii_case("active") => active,
-            _ => return None,
-        },
+    let Some(filter) = filter else {
+        return Some(Some(if include_inactive {
+            Kept::Users
+        } else {
+            Kept::Active
+        }));
     };
-    Some(match (wants_active, include_inactive) {
-        (true, _) => Some(Kept::Active),
-        (false, true) => Some(Kept::Inactive),
+    let Expr::Predicate(Predicate {
+        field,
+        op:
+            Op::Compare {
+                cmp: Cmp::Eq,
+                value: Literal { value, .. },
+            },
+        ..
+    }) = ceql::parse(filter).ok()?
+    else {
+        return None;
+    };
+    let field = field.name.to_ascii_lowercase();
+    Some(match (field.as_str(), value) {
+        ("active", Value::Bool(true)) => Some(Kept::Active),
+        ("active", Value::Bool(false)) if include_inactive => Some(Kept::Inactive),
         // Inactive users hidden, and only they asked for.
-        (false, false) => None,
+        ("active", Value::Bool(false)) => None,
+        ("roles", Value::String(role)) => Some(Kept::Holders {
+            role,
+            active_only: !include_inactive,
+        }),
+        _ => return None,
     })
 }
 

@@ -720,21 +720,53 @@ pub async fn count(
     Ok(query.fetch_one(conn).await?.0)
 }
 
-/// Which of the user counts kept per account (migration 0009) to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which of the user counts kept per account (migrations 0009 and 0010)
+/// to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kept {
     Users,
     Active,
     Inactive,
+    /// The holders of a role; the active ones only, with `active_only`.
+    Holders {
+        role: String,
+        active_only: bool,
+    },
 }
 
 /// How many users `scope` has of the `kept` kind, from the counts triggers
-/// keep (migration 0009): what a list answers without counting its users.
+/// keep (migrations 0009 and 0010): what a list answers without counting
+/// its users.
 pub async fn kept_total(
     conn: &mut SqliteConnection,
     scope: UserScope,
     kept: Kept,
 ) -> Result<i64, StoreError> {
+    let (_, scope_id) = scope.condition();
+    if let Kept::Holders { role, active_only } = kept {
+        macro_rules! holders_sum {
+            () => {
+                "SELECT COALESCE(SUM(CASE WHEN ? THEN c.active ELSE c.users END), 0) \
+                 FROM account_role_counts c "
+            };
+        }
+        let sql = match scope {
+            UserScope::Account(_) => {
+                concat!(holders_sum!(), "WHERE c.role_key = ? AND c.account_id = ?")
+            }
+            UserScope::Organization(_) => concat!(
+                holders_sum!(),
+                "JOIN accounts a ON a.id = c.account_id \
+                 WHERE c.role_key = ? AND a.organization_id = ?"
+            ),
+        };
+        return Ok(sqlx::query_scalar(sql)
+            .bind(active_only)
+            .bind(role)
+            .bind(scope_id)
+            .fetch_one(conn)
+            .await?);
+    }
     // The sum of the kind asked for (bound first) over the scope's accounts.
     macro_rules! kept_sum {
         () => {
@@ -750,11 +782,10 @@ pub async fn kept_total(
             "JOIN accounts a ON a.id = c.account_id WHERE a.organization_id = ?"
         ),
     };
-    let (_, scope_id) = scope.condition();
     let kind: i64 = match kept {
         Kept::Users => 0,
         Kept::Active => 1,
-        Kept::Inactive => 2,
+        Kept::Inactive | Kept::Holders { .. } => 2,
     };
     Ok(sqlx::query_scalar(sql)
         .bind(kind)

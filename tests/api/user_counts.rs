@@ -34,9 +34,15 @@ async fn assert_counts_agree(server: &TestServer, auth: &str, accounts: &[i64], 
             let kept = total(server, &path, auth).await;
             let counted = total(server, &format!("{path}&where=id%20%3E%200"), auth).await;
             assert_eq!(kept, counted, "{when}: {path}");
-            // `where=active = …` alone is answered from the kept counts too.
-            for active in ["true", "false"] {
-                let only = format!("{path}&where=active%20%3D%20{active}");
+            // `where=active = …` or `roles = …` alone is answered from the
+            // kept counts too.
+            for only in [
+                "active%20%3D%20true",
+                "active%20%3D%20false",
+                "roles%20%3D%20%27admin%27",
+                "roles%20%3D%20%27org%27",
+            ] {
+                let only = format!("{path}&where={only}");
                 let kept = total(server, &only, auth).await;
                 let counted = total(server, &format!("{only}%20and%20id%20%3E%200"), auth).await;
                 assert_eq!(kept, counted, "{when}: {only}");
@@ -53,12 +59,15 @@ async fn kept_counts_follow_every_kind_of_write() {
     let customer = server.create_account("Customer").await;
     let accounts = [default, customer];
     let mut users = Vec::new();
-    for (i, account) in [default, customer, customer, customer]
-        .into_iter()
-        .enumerate()
-    {
+    let created: [(i64, &[&str]); 4] = [
+        (default, &[]),
+        (customer, &["admin"]),
+        (customer, &["admin"]),
+        (customer, &[]),
+    ];
+    for (i, (account, roles)) in created.into_iter().enumerate() {
         let (id, _) = server
-            .create_user(account, &format!("u{i}@counts.test"), &[])
+            .create_user(account, &format!("u{i}@counts.test"), roles)
             .await;
         users.push(id);
     }
@@ -68,6 +77,22 @@ async fn kept_counts_follow_every_kind_of_write() {
         3
     );
 
+    // A role granted and one taken away; the holder of a role deleted
+    // below (their roles go by the foreign key's cascade).
+    let reply = server
+        .send(
+            Method::PUT,
+            &format!("/users/{}/roles/admin", users[3]),
+            Some(&auth),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    let reply = server
+        .delete(&format!("/users/{}/roles/admin", users[1]), &auth)
+        .await;
+    assert!(reply.status.is_success(), "{}", reply.text);
+    assert_counts_agree(&server, &auth, &accounts, "granted and revoked").await;
     for (user, active) in [(users[1], false), (users[2], false), (users[2], true)] {
         let reply = server
             .patch(&format!("/users/{user}"), &auth, &json!({"active": active}))
