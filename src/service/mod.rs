@@ -101,7 +101,16 @@ pub fn visible_filter(
     include_inactive: bool,
     scope: Scope,
 ) -> Result<Option<ceql::Sql>, ApiError> {
-    let filter = compile_filter(filter, scope)?;
+    hiding_inactive(compile_filter(filter, scope)?, include_inactive, scope)
+}
+
+/// A compiled `where` (`filter`), with `active = true` beside it unless
+/// inactive rows are included.
+pub fn hiding_inactive(
+    filter: Option<ceql::Sql>,
+    include_inactive: bool,
+    scope: Scope,
+) -> Result<Option<ceql::Sql>, ApiError> {
     if include_inactive {
         return Ok(filter);
     }

@@ -87,7 +87,7 @@ pub struct UserPatch {
 /// which (`Some(None)`: nobody can match): for a list with no `where`, or
 /// one whose `where` is only `active = true`, `active = false` or
 /// `roles = '<key>'`. `None`: the users must be counted.
-fn kept_count(filter: Option<&str>, include_inactive: bool) -> Option<Option<Kept>> {
+fn kept_count(filter: Option<&Expr>, include_inactive: bool) -> Option<Option<Kept>> {
     let Some(filter) = filter else {
         return Some(Some(if include_inactive {
             Kept::Users
@@ -103,7 +103,7 @@ fn kept_count(filter: Option<&str>, include_inactive: bool) -> Option<Option<Kep
                 value: Literal { value, .. },
             },
         ..
-    }) = ceql::parse(filter).ok()?
+    }) = filter
     else {
         return None;
     };
@@ -114,7 +114,7 @@ fn kept_count(filter: Option<&str>, include_inactive: bool) -> Option<Option<Kep
         // Inactive users hidden, and only they asked for.
         ("active", Value::Bool(false)) => None,
         ("roles", Value::String(role)) => Some(Kept::Holders {
-            role,
+            role: role.clone(),
             active_only: !include_inactive,
         }),
         _ => return None,
@@ -147,28 +147,36 @@ pub async fn list(
         UserScope::Organization(id) => format!("users:organization:{id}"),
     };
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
-    let filter = super::visible_filter(
-        query.filter.as_deref(),
-        query.include_inactive,
-        users::FILTER,
-    )?;
-    // Every visible user, to tell "no users at all" from "none match".
-    let visible = super::visible_filter(None, query.include_inactive, users::FILTER)?;
+    // Parsed once: compiled, and read by `kept_count`.
+    let tree = query
+        .filter
+        .as_deref()
+        .map(ceql::parse)
+        .transpose()
+        .map_err(super::where_error)?;
+    let compiled = tree
+        .as_ref()
+        .map(|tree| ceql::compile(tree, users::FILTER))
+        .transpose()
+        .map_err(super::where_error)?;
+    let filter = super::hiding_inactive(compiled, query.include_inactive, users::FILTER)?;
     let store = &services.store;
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();
     let mut tx = store.read().await?;
     // The count first: it says how to find the page (`users::PageOrder`).
-    let total = match kept_count(query.filter.as_deref(), query.include_inactive) {
+    let total = match kept_count(tree.as_ref(), query.include_inactive) {
         Some(Some(kept)) => users::kept_total(&mut tx, scope, kept).await?,
         Some(None) => 0,
         None => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
     };
     let page = users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?;
-    if total == 0
-        && (query.filter.is_none() || !users::any(&mut tx, scope, visible.as_ref()).await?)
-    {
-        return Err(ApiError::not_found("No users found"));
+    if total == 0 {
+        // Every visible user, to tell "no users at all" from "none match".
+        let visible = super::hiding_inactive(None, query.include_inactive, users::FILTER)?;
+        if tree.is_none() || !users::any(&mut tx, scope, visible.as_ref()).await? {
+            return Err(ApiError::not_found("No users found"));
+        }
     }
     tx.commit().await?;
     Ok(query.page(

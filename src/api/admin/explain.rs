@@ -11,7 +11,7 @@ use crate::api::middleware::ErrorBody;
 use crate::api::state::AppState;
 use crate::ceql::{self, SqlValue};
 use crate::error::ApiError;
-use crate::service::{visible_filter, where_error};
+use crate::service::{hiding_inactive, where_error};
 use crate::store::users::{PageOrder, UserScope};
 use crate::store::{accounts, users};
 
@@ -110,7 +110,7 @@ pub(crate) async fn explain(
     let (page, page_of_many, count) = match plans {
         Plans::Users => {
             // As a list runs it: inactive users hidden.
-            let listed = visible_filter(Some(&filter), false, scope)?;
+            let listed = hiding_inactive(Some(sql.clone()), false, scope)?;
             let few = PageOrder::choose(UserScope::Account(0), listed.as_ref(), 0);
             let (page, count) = users::plans(&mut tx, listed.as_ref(), few).await?;
             let (page_of_many, _) = users::plans(&mut tx, listed.as_ref(), PageOrder::Walk).await?;
