@@ -544,13 +544,7 @@ async fn snapshots_of_a_file_database_survive_a_restart() {
     server.create_user(account, "saved@example.test", &[]).await;
     admin(&server, Method::PUT, "/__admin/snapshots/keep", None).await;
     admin(&server, Method::POST, "/__admin/reset", None).await;
-    let TestServer {
-        server: running,
-        dir,
-        ..
-    } = server;
-    running.stop().await.unwrap();
-    let again = TestServer::start_with(dir, config).await;
+    let again = server.restart(config).await;
     let list = admin(&again, Method::GET, "/__admin/snapshots", None)
         .await
         .json();

@@ -180,16 +180,10 @@ async fn statistics_taken_at_start_up_lead_two_predicates_to_the_narrower_index(
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
-    let TestServer {
-        server: running,
-        dir,
-        ..
-    } = server;
-    running.stop().await.unwrap();
     // Without statistics SQLite guesses that every key matches a few users
     // and searches the last names (all of them match); with them it knows
     // each city is rare.
-    let again = TestServer::start_with(dir, config).await;
+    let again = server.restart(config).await;
     let (page, _) = plans(&again, "users", "city = 'Oslo' and lastName like 'L%'").await;
     assert!(
         page.contains("SEARCH u USING INDEX users_account_city_folded (account_id=? AND <expr>=?)"),

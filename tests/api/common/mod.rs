@@ -87,6 +87,21 @@ impl TestServer {
         }
     }
 
+    /// Stops the server and starts it again on the same database, with
+    /// `config`.
+    pub async fn restart(self, config: Config) -> Self {
+        let TestServer {
+            server,
+            dir,
+            passwords,
+            ..
+        } = self;
+        server.stop().await.unwrap();
+        let again = Self::start_with(dir, config).await;
+        *again.passwords.lock().unwrap() = passwords.into_inner().unwrap();
+        again
+    }
+
     pub fn admin_auth(&self) -> String {
         self.server.authorization()
     }
