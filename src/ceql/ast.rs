@@ -148,6 +148,25 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Whether a predicate of the expression tests the field `name` (as
+    /// field names are matched, in any case); without recursing.
+    pub fn names_field(&self, name: &str) -> bool {
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            match expr {
+                Expr::Or(items) | Expr::And(items) => pending.extend(items),
+                Expr::Not(inner) => pending.push(inner),
+                Expr::Predicate(predicate) if predicate.field.name.eq_ignore_ascii_case(name) => {
+                    return true
+                }
+                Expr::Predicate(_) => {}
+            }
+        }
+        false
+    }
+}
+
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

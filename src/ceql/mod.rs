@@ -23,7 +23,7 @@ mod parser;
 
 pub use ast::Expr;
 pub use compile::{
-    compile, compile_where, field, FieldDef, FieldType, RoleRows, Scope, Sql, SqlValue,
+    compile, compile_where, field, CommonRoles, FieldDef, FieldType, RoleRows, Scope, Sql, SqlValue,
 };
 pub use error::{
     CeqlError, ErrorKind, MAX_DEPTH, MAX_INPUT_BYTES, MAX_IN_VALUES, MAX_LIKE_CHARS,

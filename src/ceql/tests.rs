@@ -8,6 +8,7 @@ use proptest::prelude::*;
 
 use super::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
 use super::*;
+use crate::domain::role::Role;
 use crate::store::accounts::FILTER as ACCOUNTS;
 use crate::store::users::FILTER as USERS;
 
@@ -797,6 +798,25 @@ fn searchable_filters_are_those_an_index_can_find() {
     ] {
         let sql = compile_where(input, USERS).unwrap();
         assert_eq!(sql.searchable(), searchable, "{input}");
+    }
+    // A role many hold is tested user by user: no index finds its few.
+    let common = USERS.with_common_roles(CommonRoles::NONE.with(Role::Org));
+    for (input, searchable, per_user) in [
+        ("roles = 'org'", false, true),
+        ("roles = 'admin'", true, false),
+        ("roles IN ('admin', 'org')", false, true),
+        ("roles IN ('admin', 'sys-admin')", true, false),
+        ("roles LIKE 'adm%'", false, true),
+        ("roles = 'org' AND city = 'Oslo'", true, true),
+    ] {
+        let sql = compile_where(input, common).unwrap();
+        assert_eq!(sql.searchable(), searchable, "{input}");
+        assert_eq!(
+            sql.text().contains("EXISTS ("),
+            per_user,
+            "{input}: {}",
+            sql.text()
+        );
     }
     // Accounts have no filter indexes.
     assert!(!compile_where("name = 'Acme'", ACCOUNTS)

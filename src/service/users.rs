@@ -12,7 +12,9 @@ use crate::domain::secret::Secret;
 use crate::domain::user::{self, Address, AddressChanges, Email, NewUser};
 use crate::error::ApiError;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::users::{self, Kept, NewUserRow, UserChanges, UserKey, UserRow, UserScope};
+use crate::store::users::{
+    self, Kept, NewUserRow, UserChanges, UserKey, UserPage, UserRow, UserScope,
+};
 use crate::store::Change;
 
 use super::accounts::{check_visible, no_account, visible_account};
@@ -85,8 +87,9 @@ pub struct UserPatch {
 
 /// Whether the user counts kept per account answer a list's count, and
 /// which (`Some(None)`: nobody can match): for a list with no `where`, or
-/// one whose `where` is only `active = true`, `active = false` or
-/// `roles = '<key>'`. `None`: the users must be counted.
+/// one whose `where` is only `active = true`, `active = false`,
+/// `roles = '<key>'` or `roles != '<key>'`. `None`: the users must be
+/// counted.
 fn kept_count(filter: Option<&Expr>, include_inactive: bool) -> Option<Option<Kept>> {
     let Some(filter) = filter else {
         return Some(Some(if include_inactive {
@@ -97,17 +100,28 @@ fn kept_count(filter: Option<&Expr>, include_inactive: bool) -> Option<Option<Ke
     };
     let Expr::Predicate(Predicate {
         field,
-        op:
-            Op::Compare {
-                cmp: Cmp::Eq,
-                value: Literal { value, .. },
-            },
+        op: Op::Compare {
+            cmp,
+            value: Literal { value, .. },
+        },
         ..
     }) = filter
     else {
         return None;
     };
     let field = field.name.to_ascii_lowercase();
+    if *cmp == Cmp::Ne {
+        return match (field.as_str(), value) {
+            ("roles", Value::String(role)) => Some(Some(Kept::NonHolders {
+                role: role.clone(),
+                active_only: !include_inactive,
+            })),
+            _ => None,
+        };
+    }
+    if *cmp != Cmp::Eq {
+        return None;
+    }
     Some(match (field.as_str(), value) {
         ("active", Value::Bool(true)) => Some(Kept::Active),
         ("active", Value::Bool(false)) if include_inactive => Some(Kept::Inactive),
@@ -154,23 +168,26 @@ pub async fn list(
         .map(ceql::parse)
         .transpose()
         .map_err(super::where_error)?;
-    let compiled = tree
-        .as_ref()
-        .map(|tree| ceql::compile(tree, users::FILTER))
-        .transpose()
-        .map_err(super::where_error)?;
-    let filter = super::hiding_inactive(compiled, query.include_inactive, users::FILTER)?;
     let store = &services.store;
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();
     let mut tx = store.read().await?;
+    let mut fields = users::FILTER;
+    if tree.as_ref().is_some_and(|tree| tree.names_field("roles")) {
+        fields = fields.with_common_roles(users::common_roles(&mut tx, scope).await?);
+    }
+    let compiled = tree
+        .as_ref()
+        .map(|tree| ceql::compile(tree, fields))
+        .transpose()
+        .map_err(super::where_error)?;
+    let filter = super::hiding_inactive(compiled, query.include_inactive, fields)?;
     // The count first: it says how to find the page (`users::PageOrder`).
     let total = match kept_count(tree.as_ref(), query.include_inactive) {
         Some(Some(kept)) => users::kept_total(&mut tx, scope, kept).await?,
         Some(None) => 0,
         None => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
     };
-    let page = users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?;
     if total == 0 {
         // Every visible user, to tell "no users at all" from "none match".
         let visible = super::hiding_inactive(None, query.include_inactive, users::FILTER)?;
@@ -178,6 +195,13 @@ pub async fn list(
             return Err(ApiError::not_found("No users found"));
         }
     }
+    // Nothing to look for when nothing matches (a filter no index
+    // searches would be tested against every user to find so).
+    let page = if total == 0 {
+        UserPage::default()
+    } else {
+        users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?
+    };
     tx.commit().await?;
     Ok(query.page(
         page.body,

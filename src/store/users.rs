@@ -9,7 +9,7 @@ use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, Sto
 
 /// A statement (or several) with values bound.
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
-use crate::ceql::{field, FieldType, RoleRows, Scope, Sql, SqlValue};
+use crate::ceql::{field, CommonRoles, FieldType, RoleRows, Scope, Sql, SqlValue};
 use crate::domain::role::{Role, RoleSet};
 use crate::domain::secret::SecretDigest;
 use crate::domain::user::{AddressChanges, Email, NewUser};
@@ -537,6 +537,17 @@ pub struct UserPage {
     pub body: String,
 }
 
+impl Default for UserPage {
+    /// A page with no users.
+    fn default() -> Self {
+        Self {
+            returned: 0,
+            next_after: None,
+            body: "[]".to_owned(),
+        }
+    }
+}
+
 /// A user's id and stored JSON: all that a plain read needs.
 #[derive(Debug, Clone, FromRow)]
 pub struct StoredUser {
@@ -732,6 +743,12 @@ pub enum Kept {
         role: String,
         active_only: bool,
     },
+    /// The users who do not hold a role; the active ones only, with
+    /// `active_only`.
+    NonHolders {
+        role: String,
+        active_only: bool,
+    },
 }
 
 /// How many users `scope` has of the `kept` kind, from the counts triggers
@@ -742,31 +759,26 @@ pub async fn kept_total(
     scope: UserScope,
     kept: Kept,
 ) -> Result<i64, StoreError> {
-    let (_, scope_id) = scope.condition();
-    if let Kept::Holders { role, active_only } = kept {
-        macro_rules! holders_sum {
-            () => {
-                "SELECT COALESCE(SUM(CASE WHEN ? THEN c.active ELSE c.users END), 0) \
-                 FROM account_role_counts c "
-            };
+    Ok(match kept {
+        Kept::Users => kept_users(conn, scope, 0).await?,
+        Kept::Active => kept_users(conn, scope, 1).await?,
+        Kept::Inactive => kept_users(conn, scope, 2).await?,
+        Kept::Holders { role, active_only } => {
+            kept_holders(conn, scope, &role, active_only).await?
         }
-        let sql = match scope {
-            UserScope::Account(_) => {
-                concat!(holders_sum!(), "WHERE c.role_key = ? AND c.account_id = ?")
-            }
-            UserScope::Organization(_) => concat!(
-                holders_sum!(),
-                "JOIN accounts a ON a.id = c.account_id \
-                 WHERE c.role_key = ? AND a.organization_id = ?"
-            ),
-        };
-        return Ok(sqlx::query_scalar(sql)
-            .bind(active_only)
-            .bind(role)
-            .bind(scope_id)
-            .fetch_one(conn)
-            .await?);
-    }
+        Kept::NonHolders { role, active_only } => {
+            kept_users(conn, scope, i64::from(active_only)).await?
+                - kept_holders(conn, scope, &role, active_only).await?
+        }
+    })
+}
+
+/// The users of `scope` of a `kind`: 0 all, 1 the active, 2 the inactive.
+async fn kept_users(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+    kind: i64,
+) -> Result<i64, StoreError> {
     // The sum of the kind asked for (bound first) over the scope's accounts.
     macro_rules! kept_sum {
         () => {
@@ -782,16 +794,78 @@ pub async fn kept_total(
             "JOIN accounts a ON a.id = c.account_id WHERE a.organization_id = ?"
         ),
     };
-    let kind: i64 = match kept {
-        Kept::Users => 0,
-        Kept::Active => 1,
-        Kept::Inactive | Kept::Holders { .. } => 2,
-    };
+    let (_, scope_id) = scope.condition();
     Ok(sqlx::query_scalar(sql)
         .bind(kind)
         .bind(scope_id)
         .fetch_one(conn)
         .await?)
+}
+
+/// The users of `scope` who hold `role`; the active ones only, with
+/// `active_only`.
+async fn kept_holders(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+    role: &str,
+    active_only: bool,
+) -> Result<i64, StoreError> {
+    macro_rules! holders_sum {
+        () => {
+            "SELECT COALESCE(SUM(CASE WHEN ? THEN c.active ELSE c.users END), 0) \
+             FROM account_role_counts c "
+        };
+    }
+    let sql = match scope {
+        UserScope::Account(_) => {
+            concat!(holders_sum!(), "WHERE c.role_key = ? AND c.account_id = ?")
+        }
+        UserScope::Organization(_) => concat!(
+            holders_sum!(),
+            "JOIN accounts a ON a.id = c.account_id \
+             WHERE c.role_key = ? AND a.organization_id = ?"
+        ),
+    };
+    let (_, scope_id) = scope.condition();
+    Ok(sqlx::query_scalar(sql)
+        .bind(active_only)
+        .bind(role)
+        .bind(scope_id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The roles that more than an eighth of the users of `scope` hold, from
+/// the counts triggers keep (migrations 0009 and 0010): a `where` tests
+/// these user by user (see `ceql::CommonRoles`).
+pub async fn common_roles(
+    conn: &mut SqliteConnection,
+    scope: UserScope,
+) -> Result<CommonRoles, StoreError> {
+    let sql = match scope {
+        UserScope::Account(_) => {
+            "SELECT c.role_key FROM account_role_counts c \
+             WHERE c.account_id = ?1 AND c.users * 8 > \
+               (SELECT n.users FROM account_user_counts n WHERE n.account_id = ?1)"
+        }
+        UserScope::Organization(_) => {
+            "SELECT c.role_key FROM account_role_counts c \
+             JOIN accounts a ON a.id = c.account_id WHERE a.organization_id = ?1 \
+             GROUP BY c.role_key \
+             HAVING SUM(c.users) * 8 > \
+               (SELECT SUM(n.users) FROM account_user_counts n \
+                JOIN accounts b ON b.id = n.account_id WHERE b.organization_id = ?1)"
+        }
+    };
+    let (_, scope_id) = scope.condition();
+    let keys: Vec<String> = sqlx::query_scalar(sql)
+        .bind(scope_id)
+        .fetch_all(conn)
+        .await?;
+    Ok(keys
+        .iter()
+        .filter_map(|key| Role::from_key(key))
+        .fold(CommonRoles::NONE, CommonRoles::with))
 }
 
 /// Whether any user in `scope` matches `filter`: stops at the first.

@@ -10,7 +10,8 @@
 #![allow(clippy::unwrap_used)]
 
 use localelements::ceql::ast::{Cmp, Expr, Field, Literal, Op, Predicate, Value};
-use localelements::ceql::{compile_where, SqlValue};
+use localelements::ceql::{compile_where, CommonRoles, Scope, SqlValue};
+use localelements::domain::role::Role;
 use localelements::store::users::FILTER;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner};
@@ -213,8 +214,8 @@ async fn database(users: &[User]) -> SqlitePool {
 }
 
 /// The ids SQLite selects for a `where=` text, as the store layer will ask.
-async fn select_ids(pool: &SqlitePool, where_text: &str) -> Result<Vec<i64>, String> {
-    let sql = compile_where(where_text, FILTER).map_err(|e| e.to_string())?;
+async fn select_ids(pool: &SqlitePool, where_text: &str, scope: Scope) -> Result<Vec<i64>, String> {
+    let sql = compile_where(where_text, scope).map_err(|e| e.to_string())?;
     let text = format!(
         "SELECT u.id FROM users u WHERE u.account_id = ? AND ({}) ORDER BY u.id",
         sql.text()
@@ -670,8 +671,24 @@ fn sqlite_selects_exactly_the_users_the_model_selects() {
     let result = runner.run(&arb_expr(&users), |expr| {
         let where_text = expr.to_string();
         let selected = runtime
-            .block_on(select_ids(&pool, &where_text))
+            .block_on(select_ids(&pool, &where_text, FILTER))
             .map_err(|e| TestCaseError::fail(format!("{where_text}: {e}")))?;
+        // A role many hold is tested user by user, one few hold found
+        // among its holders: the same users either way.
+        let every_role_common = FILTER.with_common_roles(
+            Role::ALL
+                .into_iter()
+                .fold(CommonRoles::NONE, CommonRoles::with),
+        );
+        let tested_per_user = runtime
+            .block_on(select_ids(&pool, &where_text, every_role_common))
+            .map_err(|e| TestCaseError::fail(format!("{where_text}: {e}")))?;
+        prop_assert_eq!(
+            &tested_per_user,
+            &selected,
+            "where={} (common roles)",
+            where_text
+        );
         let expected: Vec<i64> = users
             .iter()
             .filter(|user| eval(&expr, user) == Some(true))

@@ -1,7 +1,8 @@
-//! The user counts kept per account (migration 0009) are what a list with
-//! no `where`, or with only `active = …`, answers as `Elements-Total-Count`:
-//! after every kind of write they agree with the users counted (the same
-//! list with a `where` term that every user matches).
+//! The user counts kept per account (migrations 0009 and 0010) are what a
+//! list with no `where`, or with only `active = …` or `roles = …` or
+//! `roles != …`, answers as `Elements-Total-Count`: after every kind of
+//! write they agree with the users counted (the same list with a `where`
+//! term that every user matches).
 #![allow(clippy::unwrap_used)]
 
 use reqwest::{Method, StatusCode};
@@ -34,13 +35,15 @@ async fn assert_counts_agree(server: &TestServer, auth: &str, accounts: &[i64], 
             let kept = total(server, &path, auth).await;
             let counted = total(server, &format!("{path}&where=id%20%3E%200"), auth).await;
             assert_eq!(kept, counted, "{when}: {path}");
-            // `where=active = …` or `roles = …` alone is answered from the
-            // kept counts too.
+            // `where=active = …`, `roles = …` or `roles != …` alone is
+            // answered from the kept counts too.
             for only in [
                 "active%20%3D%20true",
                 "active%20%3D%20false",
                 "roles%20%3D%20%27admin%27",
                 "roles%20%3D%20%27org%27",
+                "roles%20!%3D%20%27admin%27",
+                "roles%20!%3D%20%27org%27",
             ] {
                 let only = format!("{path}&where={only}");
                 let kept = total(server, &only, auth).await;
