@@ -318,6 +318,10 @@ read -r RAW2 RAW2_CPU < <(raw_rate)
 say "json-server writes: ${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS}s a phase"
 JS_WRITES=$(load "$JS_PID" json-server "$JS" /users)
 RAW=$(awk -v a="$RAW1" -v b="$RAW2" 'BEGIN { printf "%.0f", (a + b) / 2 }')
+# The second reference: SQLite creating users with the server's own schema
+# and statements, on a copy of its database, with no HTTP and no threads.
+say "SQLite alone, the server's create (${RAW_SECONDS}s)"
+read -r FLOOR FLOOR_US < <(python3 "$ROOT/bench/create_floor.py" "$WORK/bench.db" "$WORK/floor.db" "$RAW_SECONDS")
 
 # --- reads while another organization writes ------------------------------
 
@@ -483,6 +487,7 @@ done <<<"$LE_WRITES"
 echo
 echo "mix: per virtual client, create -> get by id -> patch -> list where email = ... -> delete"
 echo "LE/raw: localelements per second over the mean raw SQLite rate of this run"
+echo "SQLite alone, the server's create (bench/create_floor.py: its schema and statements, 8 a transaction, no HTTP): ${FLOOR} creates/s, ${FLOOR_US} us of CPU each; localelements' creates are $(awk -v a="$(awk '$2 == "creates" { print $4 }' <<<"$LE_WRITES")" -v b="$FLOOR" 'BEGIN { printf "%.2f", a / b }') of it"
 echo
 echo "Reads while another organization writes (wrk ${QUIET_ARGS[*]}, page of 200, active = true):"
 printf '  alone:                         %6s req/s, p99 %s ms, %s errors\n' "$ALONE_RPS" "$ALONE_P99" "$ALONE_ERRORS"
