@@ -40,6 +40,49 @@ const MAX_BATCH: usize = 64;
 /// `MAX_BATCH`).
 const BEGIN: &str = "PRAGMA temp_store = MEMORY; BEGIN IMMEDIATE; SAVEPOINT job";
 
+/// Ends a write's last statement text when that text runs in a batch
+/// (`concat!` it on, then call [`Batched::moved_on`] once it has run):
+/// releases the write's savepoint and begins the next write's, in the
+/// same hand-off to sqlx's worker thread as the write's own statements,
+/// where running it separately would be a second one.
+macro_rules! then_next_write {
+    () => {
+        "; RELEASE job; SAVEPOINT job"
+    };
+}
+pub(crate) use then_next_write;
+
+/// The connection a write in a batch runs on, inside the write's own
+/// savepoint; use it as a connection.
+pub struct Batched {
+    tx: Tx,
+    /// The write's last statements ended with `then_next_write!`.
+    moved_on: bool,
+}
+
+impl Batched {
+    /// Records that the write's statements, ending with
+    /// `then_next_write!`, all ran: its savepoint is released, so nothing
+    /// the write did can be undone without the whole batch.
+    pub fn moved_on(&mut self) {
+        self.moved_on = true;
+    }
+}
+
+impl std::ops::Deref for Batched {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Batched {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
+
 /// What a write leaves once it has run: whether its statements stay, and
 /// how to answer its caller once the batch's COMMIT is known.
 struct Ran {
@@ -51,9 +94,8 @@ struct Ran {
 /// its own SAVEPOINT.
 /// Given the batch's error instead of a connection when the batch could
 /// not begin, it answers its caller with that error.
-type Job = Box<
-    dyn for<'c> FnOnce(Result<&'c mut SqliteConnection, StoreError>) -> BoxFuture<'c, Ran> + Send,
->;
+type Job =
+    Box<dyn for<'c> FnOnce(Result<&'c mut Batched, StoreError>) -> BoxFuture<'c, Ran> + Send>;
 
 #[derive(Default)]
 struct Queue {
@@ -89,7 +131,7 @@ impl Batcher {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Batched) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
         let (send, receive) = oneshot::channel::<Result<T, E>>();
         let job: Job = Box::new(move |conn| {
@@ -192,8 +234,11 @@ async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(
         Ok(conn) => Tx::begin(conn, BEGIN, None).await,
         Err(error) => Err(error.into()),
     };
-    let mut tx = match begun {
-        Ok(tx) => tx,
+    let mut batched = match begun {
+        Ok(tx) => Batched {
+            tx,
+            moved_on: false,
+        },
         Err(error) => {
             let busy =
                 matches!(error, StoreError::Database(sqlx::Error::PoolTimedOut)) || is_busy(&error);
@@ -211,28 +256,49 @@ async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(
     };
     let count = jobs.len();
     for (i, job) in jobs.into_iter().enumerate() {
-        let ran = job(Ok(&mut tx)).await;
+        batched.moved_on = false;
+        let ran = job(Ok(&mut batched)).await;
         answers.push(ran.answer);
-        let next = match (ran.keep, i + 1 == count) {
-            (true, false) => "RELEASE job; SAVEPOINT job",
-            (false, false) => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
-            (true, true) => "RELEASE job; COMMIT",
-            (false, true) => "ROLLBACK TO job; RELEASE job; COMMIT",
-        };
-        if let Err(error) = sqlx::query(next).execute(&mut *tx).await {
-            // Nothing of the batch is committed: every write in it fails.
-            if let Err(rollback) = tx.end("ROLLBACK").await {
-                tracing::debug!(%rollback, "rollback of a failed batch");
+        let last = i + 1 == count;
+        let next = match (ran.keep, batched.moved_on, last) {
+            (true, true, false) => None,
+            (true, true, true) => Some("COMMIT"),
+            (true, false, false) => Some("RELEASE job; SAVEPOINT job"),
+            (true, false, true) => Some("RELEASE job; COMMIT"),
+            // Failed after its savepoint was released: what it did can
+            // only go with the whole batch.
+            (false, true, _) => {
+                return fail(
+                    batched.tx,
+                    answers,
+                    "a write failed after its statements ran".into(),
+                )
+                .await;
             }
-            return (
-                answers,
-                Err(format!("the write's transaction failed: {error}")),
-            );
+            (false, false, false) => Some("ROLLBACK TO job; RELEASE job; SAVEPOINT job"),
+            (false, false, true) => Some("ROLLBACK TO job; RELEASE job; COMMIT"),
+        };
+        if let Some(next) = next {
+            if let Err(error) = sqlx::query(next).execute(&mut *batched).await {
+                return fail(batched.tx, answers, error.to_string()).await;
+            }
         }
     }
     // The COMMIT ran with the last RELEASE.
-    tx.conn = None;
+    batched.tx.conn = None;
     (answers, Ok(()))
+}
+
+/// Ends a batch that failed: nothing of it is committed, and every write
+/// in it fails.
+async fn fail(tx: Tx, answers: Vec<Answer>, error: String) -> (Vec<Answer>, Result<(), String>) {
+    if let Err(rollback) = tx.end("ROLLBACK").await {
+        tracing::debug!(%rollback, "rollback of a failed batch");
+    }
+    (
+        answers,
+        Err(format!("the write's transaction failed: {error}")),
+    )
 }
 
 #[cfg(test)]
@@ -259,7 +325,7 @@ mod tests {
         let writes = (0..3).map(|_| {
             batcher.write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
                 Box::pin(async move {
-                    sqlx::query("SELECT 1").execute(conn).await?;
+                    sqlx::query("SELECT 1").execute(&mut **conn).await?;
                     Ok(())
                 })
             })
@@ -274,11 +340,82 @@ mod tests {
         let after = batcher
             .write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
                 Box::pin(async move {
-                    sqlx::query("SELECT 1").execute(conn).await?;
+                    sqlx::query("SELECT 1").execute(&mut **conn).await?;
                     Ok(())
                 })
             })
             .await;
         assert!(after.is_ok(), "{after:?}");
+    }
+
+    /// How a write of `insert_and_then` ends.
+    #[derive(Clone, Copy)]
+    enum End {
+        Ok,
+        /// Fails after its statements, which ended with `then_next_write!`.
+        FailMovedOn,
+        /// Fails with its savepoint still open.
+        Fail,
+    }
+
+    /// Three writes in one batch, the second ending as `second` says; what
+    /// each was answered, and the values committed.
+    async fn batch_of_three(second: End) -> (Vec<Result<(), StoreError>>, Vec<i64>) {
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("an in-memory pool");
+        sqlx::query("CREATE TABLE t (v INTEGER)")
+            .execute(&writer)
+            .await
+            .expect("a table");
+        let batcher = Arc::new(Batcher::default());
+        let generations = Arc::new(Generations::default());
+        // Queued in one poll, so the batch started by the first takes all.
+        let writes = [(1, End::Ok), (2, second), (3, End::Ok)].map(|(v, end)| {
+            batcher.write::<(), StoreError, _>(&writer, &generations, Change::Any, move |conn| {
+                Box::pin(async move {
+                    let moves_on = matches!(end, End::Ok | End::FailMovedOn);
+                    let sql = if moves_on {
+                        concat!("INSERT INTO t VALUES (?)", then_next_write!())
+                    } else {
+                        "INSERT INTO t VALUES (?)"
+                    };
+                    sqlx::query(sql).bind(v).execute(&mut **conn).await?;
+                    if moves_on {
+                        conn.moved_on();
+                    }
+                    match end {
+                        End::Ok => Ok(()),
+                        End::FailMovedOn | End::Fail => Err(StoreError::Schema("failed".into())),
+                    }
+                })
+            })
+        });
+        let answers = futures::future::join_all(writes).await;
+        let committed = sqlx::query_scalar("SELECT v FROM t ORDER BY v")
+            .fetch_all(&writer)
+            .await
+            .expect("the values");
+        (answers, committed)
+    }
+
+    /// A write that fails with its savepoint open is undone alone.
+    #[tokio::test]
+    async fn a_failed_write_is_undone_alone() {
+        let (answers, committed) = batch_of_three(End::Fail).await;
+        assert_eq!(committed, [1, 3]);
+        let failed: Vec<bool> = answers.iter().map(Result::is_err).collect();
+        assert_eq!(failed, [false, true, false]);
+    }
+
+    /// A write that fails after its savepoint was released can only be
+    /// undone with the whole batch: every write in it fails, none stays.
+    #[tokio::test]
+    async fn a_write_failing_after_it_moved_on_takes_its_batch_with_it() {
+        let (answers, committed) = batch_of_three(End::FailMovedOn).await;
+        assert_eq!(committed, Vec::<i64>::new());
+        assert!(answers.iter().all(Result::is_err), "{answers:?}");
     }
 }

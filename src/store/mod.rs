@@ -37,6 +37,7 @@ use sqlx::sqlite::{
 use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
+pub use batch::Batched;
 pub use cache::Change;
 use cache::Generations;
 
@@ -387,9 +388,7 @@ impl Store {
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> BoxFuture<'c, Result<T, E>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Batched) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
         self.batcher
             .write(&self.writer, &self.generations, change, write)

@@ -5,6 +5,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Arguments, FromRow, Row, Sqlite, SqliteConnection};
 
 use super::accounts::{account_columns, AccountRow};
+use super::batch::{then_next_write, Batched};
 use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
 
 /// A statement (or several) with values bound.
@@ -298,7 +299,8 @@ const CREATE_SCRIPT: &str = concat!(
      UNION SELECT last_insert_rowid(), a.role_key FROM account_roles a WHERE a.account_id = ?; ",
     "SELECT ",
     user_columns!(),
-    " FROM users u WHERE u.id = last_insert_rowid()"
+    " FROM users u WHERE u.id = last_insert_rowid()",
+    then_next_write!()
 );
 
 /// A new user as `create` stores it; owned, since it is written from the
@@ -318,10 +320,7 @@ pub struct NewUserRow {
 /// Creates a user (see `CREATE_SCRIPT`) and reads them back. `None`: the
 /// account is gone, deleted since the caller read it (its foreign key
 /// refuses the row).
-pub async fn create(
-    conn: &mut SqliteConnection,
-    row: &NewUserRow,
-) -> Result<Option<UserRow>, StoreError> {
+pub async fn create(conn: &mut Batched, row: &NewUserRow) -> Result<Option<UserRow>, StoreError> {
     let mut values = SqliteArguments::default();
     UserValues {
         organization_id: row.organization_id,
@@ -336,8 +335,11 @@ pub async fn create(
     .add_to(&mut values)?;
     let roles = RoleSet::new(row.user.roles.iter().copied());
     let query = bind_roles(sqlx::query_with(CREATE_SCRIPT, values), &roles).bind(row.account_id);
-    match query.fetch_all(conn).await {
-        Ok(rows) => Ok(Some(user_row(rows.last())?)),
+    match query.fetch_all(&mut **conn).await {
+        Ok(rows) => {
+            conn.moved_on();
+            Ok(Some(user_row(rows.last())?))
+        }
         Err(error) if account_refused(&error) => Ok(None),
         Err(error) => Err(insert_error(error)),
     }
@@ -425,14 +427,15 @@ const UPDATE_SCRIPT: &str = concat!(
     update_user!(),
     "; SELECT ",
     user_columns!(),
-    " FROM users u WHERE u.account_id = ? AND u.id = ?"
+    " FROM users u WHERE u.account_id = ? AND u.id = ?",
+    then_next_write!()
 );
 
 /// Changes user `user_id` of account `account_id` (see `UPDATE_SCRIPT`):
 /// `roles`, when they change, replace the user's. The user as read back,
 /// which the write lock held since they were located guarantees is there.
 pub async fn change(
-    conn: &mut SqliteConnection,
+    conn: &mut Batched,
     account_id: i64,
     user_id: i64,
     roles: Option<&RoleSet>,
@@ -449,9 +452,10 @@ pub async fn change(
         .bind(account_id)
         .bind(user_id);
     let rows = query
-        .fetch_all(conn)
+        .fetch_all(&mut **conn)
         .await
         .map_err(conflict_on_unique(DUPLICATE_EMAIL))?;
+    conn.moved_on();
     user_row(rows.last())
 }
 
@@ -927,11 +931,16 @@ pub struct UserChanges {
     pub address: AddressChanges,
 }
 
-pub async fn delete(conn: &mut SqliteConnection, user_id: i64) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM users WHERE id = ?")
-        .bind(user_id)
-        .execute(conn)
-        .await?;
+/// Deletes a user (their roles go by the foreign key's cascade).
+pub async fn delete(conn: &mut Batched, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query(concat!(
+        "DELETE FROM users WHERE id = ?",
+        then_next_write!()
+    ))
+    .bind(user_id)
+    .execute(&mut **conn)
+    .await?;
+    conn.moved_on();
     Ok(())
 }
 
@@ -990,7 +999,7 @@ mod tests {
     use super::*;
     use crate::domain::secret::Secret;
     use crate::domain::user::Email;
-    use crate::store::Database;
+    use crate::store::{Change, Database};
 
     /// A create names an account that exists, but in another organization
     /// (as after a snapshot restore handed its id on): refused like a
@@ -1031,13 +1040,21 @@ mod tests {
             active: true,
             created_date: "2020-01-01".to_owned(),
         };
-        assert!(create(&mut conn, &row(102)).await.unwrap().is_none());
-        assert!(create(&mut conn, &row(999)).await.unwrap().is_none());
-        let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(users, 0);
-        assert!(create(&mut conn, &row(101)).await.unwrap().is_some());
+        drop(conn);
+        for (account_id, created) in [(102, false), (999, false), (101, true)] {
+            let row = row(account_id);
+            let user = store
+                .write::<_, StoreError, _>(Change::AddedUsers, move |conn| {
+                    Box::pin(async move { create(conn, &row).await })
+                })
+                .await
+                .unwrap();
+            assert_eq!(user.is_some(), created, "account {account_id}");
+            let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+                .fetch_one(store.writer())
+                .await
+                .unwrap();
+            assert_eq!(users, i64::from(created), "account {account_id}");
+        }
     }
 }
