@@ -139,16 +139,6 @@ impl Deadline {
 
 /// How long a connection waits for a lock before giving up. Only another
 /// process writing the same file can make it wait at all.
-/// How much of the database file each reader maps into memory. Every
-/// commit empties the page cache of every other connection (SQLite cannot
-/// tell which pages changed), so under a trickle of writes a reader
-/// fetches its pages again and again; from the map that is a pointer, not
-/// a `pread` and a copy. A page of 200 users while another organization
-/// creates 200 users a second: about 3,750 -> 4,250 requests a second.
-/// The map is the OS's file cache, shared by all the readers, not memory
-/// of the process's own.
-const READER_MMAP_BYTES: u64 = 256 * 1024 * 1024;
-
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone)]
@@ -304,11 +294,7 @@ impl Store {
                     // during a ping would only close a reader (reopened on
                     // demand).
                     .test_before_acquire(false)
-                    .connect_with(
-                        options
-                            .read_only(true)
-                            .pragma("mmap_size", READER_MMAP_BYTES.to_string()),
-                    )
+                    .connect_with(options.read_only(true))
                     .await?;
                 let mut beside = path.clone().into_os_string();
                 beside.push(".snapshots");
