@@ -110,24 +110,16 @@ fn kept_count(filter: Option<&Expr>, include_inactive: bool) -> Option<Option<Ke
         return None;
     };
     let field = field.name.to_ascii_lowercase();
-    if *cmp == Cmp::Ne {
-        return match (field.as_str(), value) {
-            ("roles", Value::String(role)) => Some(Some(Kept::NonHolders {
-                role: role.clone(),
-                active_only: !include_inactive,
-            })),
-            _ => None,
-        };
-    }
-    if *cmp != Cmp::Eq {
-        return None;
-    }
-    Some(match (field.as_str(), value) {
-        ("active", Value::Bool(true)) => Some(Kept::Active),
-        ("active", Value::Bool(false)) if include_inactive => Some(Kept::Inactive),
+    Some(match (*cmp, field.as_str(), value) {
+        (Cmp::Eq, "active", Value::Bool(true)) => Some(Kept::Active),
+        (Cmp::Eq, "active", Value::Bool(false)) if include_inactive => Some(Kept::Inactive),
         // Inactive users hidden, and only they asked for.
-        ("active", Value::Bool(false)) => None,
-        ("roles", Value::String(role)) => Some(Kept::Holders {
+        (Cmp::Eq, "active", Value::Bool(false)) => None,
+        (Cmp::Eq, "roles", Value::String(role)) => Some(Kept::Holders {
+            role: role.clone(),
+            active_only: !include_inactive,
+        }),
+        (Cmp::Ne, "roles", Value::String(role)) => Some(Kept::NonHolders {
             role: role.clone(),
             active_only: !include_inactive,
         }),

@@ -222,7 +222,9 @@ type Answer = Box<dyn FnOnce(Result<(), String>) + Send>;
 
 /// One transaction: each job between a SAVEPOINT and its RELEASE (or its
 /// ROLLBACK TO, when it failed); the statements between two jobs, and the
-/// BEGIN and COMMIT, travel together, one hand-off to sqlx's worker each.
+/// BEGIN and COMMIT, travel together, one hand-off to sqlx's worker each,
+/// or with the job's own statements when it ends them with
+/// `then_next_write!`.
 /// When the transaction cannot begin (the writer stayed busy past the
 /// pool's timeout, say, behind a long fixture load), each write is
 /// answered with that error: a busy writer is a 503, as it is to a write
@@ -284,7 +286,7 @@ async fn run_batch(writer: SqlitePool, jobs: Vec<Job>) -> (Vec<Answer>, Result<(
             }
         }
     }
-    // The COMMIT ran with the last RELEASE.
+    // The COMMIT ran, with the last RELEASE or after it.
     batched.tx.conn = None;
     (answers, Ok(()))
 }

@@ -284,8 +284,9 @@ fn bind_roles<'q>(mut query: Query<'q>, roles: &RoleSet) -> Query<'q> {
 
 /// A whole create, sent to the writer as one script (one hand-off to
 /// sqlx's worker thread, where a statement at a time made it seven), inside
-/// the transaction of `Store::write`: the row, its roles (those asked for, and the account's own, which every
-/// user created in it starts with) and the user as read back. The roles
+/// the transaction of `Store::write`: the row, its roles (those asked for,
+/// and the account's own, which every user created in it starts with), the
+/// user as read back, and the end of the write's savepoint. The roles
 /// and the read find the new id with `last_insert_rowid()`, which the
 /// inserts into `user_roles` (a table without rowids) and the JSON
 /// triggers (updates) leave alone.
@@ -417,8 +418,9 @@ macro_rules! update_user {
     };
 }
 
-/// A change to a user: their roles when they change, the columns, and the
-/// user as read back, in one hand-off.
+/// A change to a user: their roles when they change, the columns, the
+/// user as read back, and the end of the write's savepoint, in one
+/// hand-off.
 /// `DELETE … WHERE ?` and `… WHERE ? AND …` run only with a true flag.
 const UPDATE_SCRIPT: &str = concat!(
     "DELETE FROM user_roles WHERE ? AND user_id = ?; ",
