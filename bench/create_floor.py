@@ -12,23 +12,18 @@ Usage: create_floor.py SOURCE_DB COPY_DB SECONDS
 prints "<creates/s> <microseconds of CPU per create>".
 """
 import hashlib
-import os
 import secrets
 import sqlite3
 import sys
 import time
 
+from fresh_sqlite import connect_fresh, use_server_settings
+
 source, copy, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-for suffix in ("", "-wal", "-shm"):
-    try:
-        os.remove(copy + suffix)
-    except FileNotFoundError:
-        pass
-db = sqlite3.connect(copy, isolation_level=None)
+db = connect_fresh(copy)
 with sqlite3.connect(source) as original:
     original.backup(db)
-db.execute("PRAGMA journal_mode=WAL")
-db.execute("PRAGMA synchronous=NORMAL")
+use_server_settings(db)
 db.execute("PRAGMA foreign_keys=ON")
 db.execute("PRAGMA temp_store=MEMORY")
 # The account with the most users, as the bench's writes create in it: a

@@ -6,20 +6,14 @@ table with a unique index, and commits.
 
 Usage: raw_sqlite.py DB_PATH SECONDS; prints "<transactions/s> <seconds of CPU>".
 """
-import os
-import sqlite3
 import sys
 import time
 
+from fresh_sqlite import connect_fresh, use_server_settings
+
 path, seconds = sys.argv[1], float(sys.argv[2])
-for suffix in ("", "-wal", "-shm"):
-    try:
-        os.remove(path + suffix)
-    except FileNotFoundError:
-        pass
-db = sqlite3.connect(path, isolation_level=None)
-db.execute("PRAGMA journal_mode=WAL")
-db.execute("PRAGMA synchronous=NORMAL")
+db = connect_fresh(path)
+use_server_settings(db)
 db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, body TEXT NOT NULL)")
 body = "x" * 600
 n = 0
