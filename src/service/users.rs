@@ -15,7 +15,7 @@ use crate::store::accounts::{self, AccountRow};
 use crate::store::users::{
     self, Kept, NewUserRow, UserChanges, UserKey, UserPage, UserRow, UserScope,
 };
-use crate::store::Change;
+use crate::store::{Change, Tenant};
 
 use super::accounts::{check_visible, no_account, visible_account};
 use super::paging::{ListQuery, ListRequest, Page};
@@ -153,6 +153,23 @@ pub async fn list(
         UserScope::Organization(id) => format!("users:organization:{id}"),
     };
     let query = ListQuery::parse(request, &token_scope, &services.tokens)?;
+    let store = &services.store;
+    // Every list is of the caller's organization's users, and is kept until
+    // a write changes them (or anyone's): all that was asked is the key.
+    let asked = format!(
+        "{scope:?}|{}|{:?}|{:?}",
+        query.include_inactive, query.page, query.filter
+    );
+    let tenant = store.tenant_generation(caller.organization_id);
+    if let Some((total, page)) = users::cached_page(store, &asked, tenant) {
+        return Ok(query.page(
+            page.body,
+            total,
+            page.returned,
+            page.next_after,
+            &services.tokens,
+        ));
+    }
     // Parsed once: compiled, and read by `kept_count`.
     let tree = query
         .filter
@@ -160,7 +177,6 @@ pub async fn list(
         .map(ceql::parse)
         .transpose()
         .map_err(super::where_error)?;
-    let store = &services.store;
     // One read transaction: the page and its count see the same snapshot.
     let generation = store.generation();
     let mut tx = store.read().await?;
@@ -195,6 +211,7 @@ pub async fn list(
         users::list(&mut tx, scope, filter.as_ref(), query.page, total).await?
     };
     tx.commit().await?;
+    users::remember_page(store, asked, tenant, total, &page);
     Ok(query.page(
         page.body,
         total,
@@ -329,9 +346,11 @@ pub async fn create(
     };
     let created = services
         .store
-        .write(Change::AddedUsers, move |conn| {
-            Box::pin(async move { users::create(conn, &row).await })
-        })
+        .write(
+            Change::AddedUsers,
+            Tenant::Organization(row.organization_id),
+            move |conn| Box::pin(async move { users::create(conn, &row).await }),
+        )
         .await?
         .ok_or_else(|| no_account(account_id))?;
     Ok(Shown::with_secret(created))
@@ -395,24 +414,30 @@ async fn apply(
     };
     let row = services
         .store
-        .write(Change::Any, move |conn| {
-            Box::pin(async move {
-                let (current, account) = locate_for_write(conn, &caller, within, &user).await?;
-                require_outranks(&caller, &account, &current)?;
-                let mut new_roles = None;
-                if let Some(wanted) = &wanted_roles {
-                    let held = current.roles();
-                    if *wanted != held {
-                        if current.id == caller.user_id {
-                            return Err(ApiError::forbidden("You may not change your own roles"));
+        .write(
+            Change::Any,
+            Tenant::Organization(caller.organization_id),
+            move |conn| {
+                Box::pin(async move {
+                    let (current, account) = locate_for_write(conn, &caller, within, &user).await?;
+                    require_outranks(&caller, &account, &current)?;
+                    let mut new_roles = None;
+                    if let Some(wanted) = &wanted_roles {
+                        let held = current.roles();
+                        if *wanted != held {
+                            if current.id == caller.user_id {
+                                return Err(ApiError::forbidden(
+                                    "You may not change your own roles",
+                                ));
+                            }
+                            check_grants(&caller, &account, &held, wanted)?;
+                            new_roles = Some(wanted);
                         }
-                        check_grants(&caller, &account, &held, wanted)?;
-                        new_roles = Some(wanted);
                     }
-                }
-                Ok(users::change(conn, account.id, current.id, new_roles, changes).await?)
-            })
-        })
+                    Ok(users::change(conn, account.id, current.id, new_roles, changes).await?)
+                })
+            },
+        )
         .await?;
     Ok(Shown::without_secret(row))
 }
@@ -495,13 +520,17 @@ pub async fn delete(
     let (caller, user) = (caller.clone(), user.to_owned());
     services
         .store
-        .write(Change::Any, move |conn| {
-            Box::pin(async move {
-                let (target, account) = locate_for_write(conn, &caller, within, &user).await?;
-                require_outranks(&caller, &account, &target)?;
-                Ok::<_, ApiError>(users::delete(conn, target.id).await?)
-            })
-        })
+        .write(
+            Change::Any,
+            Tenant::Organization(caller.organization_id),
+            move |conn| {
+                Box::pin(async move {
+                    let (target, account) = locate_for_write(conn, &caller, within, &user).await?;
+                    require_outranks(&caller, &account, &target)?;
+                    Ok::<_, ApiError>(users::delete(conn, target.id).await?)
+                })
+            },
+        )
         .await
 }
 

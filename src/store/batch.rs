@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::oneshot;
 
-use super::cache::{Change, Generations};
+use super::cache::{Change, Generations, Tenant};
 use super::{BoxFuture, StoreError, Tx};
 
 /// Writes per transaction at most: bounds how long one batch holds the
@@ -99,8 +99,8 @@ type Job =
 
 #[derive(Default)]
 struct Queue {
-    /// Each with what it may change.
-    jobs: Vec<(Change, Job)>,
+    /// Each with what it may change, and whose users.
+    jobs: Vec<(Change, Tenant, Job)>,
     /// A batch task is running and will take what is queued.
     running: bool,
 }
@@ -125,7 +125,7 @@ impl Batcher {
         self: &Arc<Self>,
         writer: &SqlitePool,
         generations: &Arc<Generations>,
-        change: Change,
+        (change, tenant): (Change, Tenant),
         write: F,
     ) -> Result<T, E>
     where
@@ -156,7 +156,7 @@ impl Batcher {
         });
         let start = {
             let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            queue.jobs.push((change, job));
+            queue.jobs.push((change, tenant, job));
             !std::mem::replace(&mut queue.running, true)
         };
         if start {
@@ -181,18 +181,22 @@ impl Batcher {
                 let take = queue.jobs.len().min(MAX_BATCH);
                 queue.jobs.drain(..take).collect::<Vec<_>>()
             };
-            let change = if jobs.iter().all(|(change, _)| *change == Change::AddedUsers) {
+            let change = if jobs
+                .iter()
+                .all(|(change, ..)| *change == Change::AddedUsers)
+            {
                 Change::AddedUsers
             } else {
                 Change::Any
             };
-            let jobs = jobs.into_iter().map(|(_, job)| job).collect();
+            let tenants: Vec<Tenant> = jobs.iter().map(|(_, tenant, _)| *tenant).collect();
+            let jobs = jobs.into_iter().map(|(.., job)| job).collect();
             // A task of its own, so that a write that panics takes only its
             // batch with it (its guard rolls back; its callers see their
             // answers dropped), never the batches after it.
             let batch = tokio::spawn(run_batch(writer.clone(), jobs)).await;
             // Before anyone is answered: see the module documentation.
-            generations.moved(change);
+            generations.moved(change, &tenants);
             if let Ok((answers, committed)) = batch {
                 for answer in answers {
                     answer(committed.clone());
@@ -311,6 +315,8 @@ mod tests {
 
     use super::*;
 
+    const ANY: (Change, Tenant) = (Change::Any, Tenant::Every);
+
     /// A batch that cannot get the writer answers each of its writes with
     /// the pool's own error (a 503 to the caller), not a dropped answer.
     #[tokio::test]
@@ -325,7 +331,7 @@ mod tests {
         let batcher = Arc::new(Batcher::default());
         let generations = Arc::new(Generations::default());
         let writes = (0..3).map(|_| {
-            batcher.write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
+            batcher.write::<(), StoreError, _>(&writer, &generations, ANY, |conn| {
                 Box::pin(async move {
                     sqlx::query("SELECT 1").execute(&mut **conn).await?;
                     Ok(())
@@ -340,7 +346,7 @@ mod tests {
         }
         drop(held);
         let after = batcher
-            .write::<(), StoreError, _>(&writer, &generations, Change::Any, |conn| {
+            .write::<(), StoreError, _>(&writer, &generations, ANY, |conn| {
                 Box::pin(async move {
                     sqlx::query("SELECT 1").execute(&mut **conn).await?;
                     Ok(())
@@ -376,7 +382,7 @@ mod tests {
         let generations = Arc::new(Generations::default());
         // Queued in one poll, so the batch started by the first takes all.
         let writes = [(1, End::Ok), (2, second), (3, End::Ok)].map(|(v, end)| {
-            batcher.write::<(), StoreError, _>(&writer, &generations, Change::Any, move |conn| {
+            batcher.write::<(), StoreError, _>(&writer, &generations, ANY, move |conn| {
                 Box::pin(async move {
                     let moves_on = matches!(end, End::Ok | End::FailMovedOn);
                     let sql = if moves_on {

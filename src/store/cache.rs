@@ -9,7 +9,14 @@
 //! that may change or remove rows that were already there. A commit that
 //! only adds users leaves the second alone, so the credentials and accounts
 //! that every request checks stay cached while a suite creates users.
+//!
+//! And one generation per organization, for what only that organization's
+//! users make (its lists of users): a write that says whose users it
+//! changed (`Tenant::Organization`) moves only theirs, so one test suite's
+//! writes leave another's cached lists alone; every other write moves all
+//! of them at once (`Tenant::Every`).
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,11 +31,33 @@ pub enum Change {
     Any,
 }
 
+/// Whose users a commit may have changed, as far as caches are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenant {
+    /// Only this organization's.
+    Organization(i64),
+    /// Anyone's.
+    Every,
+}
+
+/// An organization's generation: moved on by a commit that changed its
+/// users, or anyone's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantGeneration {
+    every: u64,
+    own: u64,
+}
+
 /// The store's write generations (see the module documentation).
 #[derive(Debug, Default)]
 pub struct Generations {
     any: AtomicU64,
     existing: AtomicU64,
+    /// Moves on with each commit of `Tenant::Every`.
+    every: AtomicU64,
+    /// Each organization's own, moved on by its `Tenant::Organization`
+    /// commits; one that never had such a commit is at 0.
+    organizations: Mutex<HashMap<i64, u64>>,
 }
 
 impl Generations {
@@ -43,8 +72,42 @@ impl Generations {
         self.existing.load(Ordering::SeqCst)
     }
 
-    /// Records a commit: called after it, before anyone is answered.
-    pub fn moved(&self, change: Change) {
+    /// Moves on after every commit that may have changed the users of
+    /// `organization`: for entries that hold only that organization's.
+    pub fn tenant(&self, organization: i64) -> TenantGeneration {
+        let organizations = self
+            .organizations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        TenantGeneration {
+            every: self.every.load(Ordering::SeqCst),
+            own: organizations.get(&organization).copied().unwrap_or(0),
+        }
+    }
+
+    /// Records a commit of writes that changed the users of `tenants`:
+    /// called after it, before anyone is answered.
+    pub fn moved(&self, change: Change, tenants: &[Tenant]) {
+        let mut organizations = Vec::with_capacity(tenants.len());
+        for tenant in tenants {
+            match tenant {
+                Tenant::Organization(id) => organizations.push(*id),
+                Tenant::Every => {
+                    organizations.clear();
+                    self.every.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+            }
+        }
+        if !organizations.is_empty() {
+            let mut own = self
+                .organizations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            for id in organizations {
+                *own.entry(id).or_insert(0) += 1;
+            }
+        }
         if change == Change::Any {
             self.existing.fetch_add(1, Ordering::SeqCst);
         }
@@ -52,13 +115,15 @@ impl Generations {
     }
 }
 
+/// Values filed under the generation they were read in (a `u64` of
+/// `Generations`, or a `TenantGeneration`).
 #[derive(Debug)]
-pub struct GenerationCache<K, V> {
+pub struct GenerationCache<K, V, G = u64> {
     capacity: usize,
-    entries: Mutex<HashMap<K, (u64, V)>>,
+    entries: Mutex<HashMap<K, (G, V)>>,
 }
 
-impl<K: Eq + Hash, V: Clone> GenerationCache<K, V> {
+impl<K: Eq + Hash, V: Clone, G: Copy + Eq> GenerationCache<K, V, G> {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
@@ -67,7 +132,11 @@ impl<K: Eq + Hash, V: Clone> GenerationCache<K, V> {
     }
 
     /// The value filed under `key` in this `generation`, if any.
-    pub fn get(&self, key: &K, generation: u64) -> Option<V> {
+    pub fn get<Q>(&self, key: &Q, generation: G) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(key)
@@ -76,7 +145,7 @@ impl<K: Eq + Hash, V: Clone> GenerationCache<K, V> {
     }
 
     /// Files `value`, read in `generation` (taken before reading).
-    pub fn insert(&self, key: K, generation: u64, value: V) {
+    pub fn insert(&self, key: K, generation: G, value: V) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         // Bounded without bookkeeping: when full, start over.
         if entries.len() >= self.capacity {
@@ -96,10 +165,25 @@ mod tests {
     #[test]
     fn added_users_leave_the_existing_generation_alone() {
         let generations = Generations::default();
-        generations.moved(Change::AddedUsers);
+        generations.moved(Change::AddedUsers, &[Tenant::Every]);
         assert_eq!((generations.any(), generations.existing()), (1, 0));
-        generations.moved(Change::Any);
+        generations.moved(Change::Any, &[Tenant::Every]);
         assert_eq!((generations.any(), generations.existing()), (2, 1));
+    }
+
+    #[test]
+    fn an_organizations_writes_leave_the_others_generations_alone() {
+        let generations = Generations::default();
+        let (one, two) = (generations.tenant(1), generations.tenant(2));
+        generations.moved(Change::Any, &[Tenant::Organization(1)]);
+        assert_ne!(generations.tenant(1), one);
+        assert_eq!(generations.tenant(2), two);
+        // Anyone's write moves every organization's on.
+        let (one, two) = (generations.tenant(1), generations.tenant(2));
+        generations.moved(Change::Any, &[Tenant::Organization(2), Tenant::Every]);
+        assert_ne!(generations.tenant(1), one);
+        assert_ne!(generations.tenant(2), two);
+        assert_ne!(generations.tenant(3), TenantGeneration { every: 0, own: 0 });
     }
 
     #[test]

@@ -38,8 +38,8 @@ use sqlx::Sqlite;
 
 use crate::ceql::{Sql, SqlValue};
 pub use batch::Batched;
-pub use cache::Change;
 use cache::Generations;
+pub use cache::{Change, Tenant, TenantGeneration};
 
 /// A boxed future that may borrow what it runs on (a connection).
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
@@ -165,10 +165,17 @@ struct Caches {
     counts: cache::GenerationCache<String, i64>,
     /// Single users by scope and id or email.
     users: cache::GenerationCache<String, users::StoredUser>,
+    /// Pages of user lists and their totals, by what was asked (see
+    /// `users::cached_page`), per organization.
+    pages: cache::GenerationCache<String, (i64, users::UserPage), TenantGeneration>,
 }
 
 /// Entries per cache before it starts over.
 const CACHE_CAPACITY: usize = 10_000;
+
+/// Pages of user lists kept at most: with pages of up to
+/// `users::PAGE_CACHED_BYTES`, 32 MiB.
+const PAGE_CACHE_CAPACITY: usize = 128;
 
 impl Default for Caches {
     fn default() -> Self {
@@ -177,6 +184,7 @@ impl Default for Caches {
             accounts: cache::GenerationCache::new(CACHE_CAPACITY),
             counts: cache::GenerationCache::new(CACHE_CAPACITY),
             users: cache::GenerationCache::new(CACHE_CAPACITY),
+            pages: cache::GenerationCache::new(PAGE_CACHE_CAPACITY),
         }
     }
 }
@@ -369,15 +377,16 @@ impl Store {
     /// own, and what it returns is answered once the transaction holding it
     /// has committed. An `Err` rolls back what it did, and only that.
     /// `change` says which cached rows it can make stale: `Change::Any`,
-    /// unless it only adds users (see [`cache`]).
-    pub async fn write<T, E, F>(&self, change: Change, write: F) -> Result<T, E>
+    /// unless it only adds users; `tenant`, whose users it may change
+    /// (see [`cache`]).
+    pub async fn write<T, E, F>(&self, change: Change, tenant: Tenant, write: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: for<'c> FnOnce(&'c mut Batched) -> BoxFuture<'c, Result<T, E>> + Send + 'static,
     {
         self.batcher
-            .write(&self.writer, &self.generations, change, write)
+            .write(&self.writer, &self.generations, (change, tenant), write)
             .await
     }
 
@@ -394,6 +403,13 @@ impl Store {
     /// caches of existing rows only, never of an absence.
     pub fn existing_generation(&self) -> u64 {
         self.generations.existing()
+    }
+
+    /// As `generation`, but moved on only by commits that may have
+    /// changed the users of `organization` (see [`cache`]): for caches of
+    /// what only that organization's users make.
+    pub fn tenant_generation(&self, organization: i64) -> TenantGeneration {
+        self.generations.tenant(organization)
     }
 
     /// Runs a write made outside `begin_write` that changes what caches
@@ -581,7 +597,7 @@ pub(crate) async fn finish_write<T: Send + 'static>(
     tokio::spawn(async move {
         let result = write.await;
         // Also after a failed write: a spurious bump only empties caches.
-        generations.moved(Change::Any);
+        generations.moved(Change::Any, &[Tenant::Every]);
         result
     })
     .await

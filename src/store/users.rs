@@ -6,7 +6,9 @@ use sqlx::{Arguments, FromRow, Row, Sqlite, SqliteConnection};
 
 use super::accounts::{account_columns, AccountRow};
 use super::batch::{then_next_write, Batched};
-use super::{bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError};
+use super::{
+    bind_filter, bind_value, conflict_on_unique, push_filter, Store, StoreError, TenantGeneration,
+};
 
 /// A statement (or several) with values bound.
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments<'q>>;
@@ -737,6 +739,39 @@ pub async fn count(
     Ok(query.fetch_one(conn).await?.0)
 }
 
+/// A page of users and its total larger than this is not remembered by
+/// `remember_page` (a page of 200 users is about 110 KiB).
+pub const PAGE_CACHED_BYTES: usize = 256 * 1024;
+
+/// The page and total filed under `key` (all a list was asked: its scope,
+/// `where` and page) in the organization's `generation`: a test suite
+/// polling a list gets it without a read, whatever other organizations
+/// write meanwhile.
+pub fn cached_page(
+    store: &Store,
+    key: &str,
+    generation: TenantGeneration,
+) -> Option<(i64, UserPage)> {
+    store.caches.pages.get(key, generation)
+}
+
+/// Files a page and its total under `key`, read in the organization's
+/// `generation` (taken before the read began), unless it is large.
+pub fn remember_page(
+    store: &Store,
+    key: String,
+    generation: TenantGeneration,
+    total: i64,
+    page: &UserPage,
+) {
+    if page.body.len() <= PAGE_CACHED_BYTES {
+        store
+            .caches
+            .pages
+            .insert(key, generation, (total, page.clone()));
+    }
+}
+
 /// Which of the user counts kept per account (migrations 0009 and 0010)
 /// to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1001,7 +1036,7 @@ mod tests {
     use super::*;
     use crate::domain::secret::Secret;
     use crate::domain::user::Email;
-    use crate::store::{Change, Database};
+    use crate::store::{Change, Database, Tenant};
 
     /// A create names an account that exists, but in another organization
     /// (as after a snapshot restore handed its id on): refused like a
@@ -1046,9 +1081,11 @@ mod tests {
         for (account_id, created) in [(102, false), (999, false), (101, true)] {
             let row = row(account_id);
             let user = store
-                .write::<_, StoreError, _>(Change::AddedUsers, move |conn| {
-                    Box::pin(async move { create(conn, &row).await })
-                })
+                .write::<_, StoreError, _>(
+                    Change::AddedUsers,
+                    Tenant::Organization(101),
+                    move |conn| Box::pin(async move { create(conn, &row).await }),
+                )
                 .await
                 .unwrap();
             assert_eq!(user.is_some(), created, "account {account_id}");

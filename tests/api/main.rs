@@ -22,6 +22,7 @@ mod hang_ups;
 mod hardening;
 mod leaks;
 mod lifecycle;
+mod list_cache;
 mod openapi;
 mod org_users;
 mod organizations;
