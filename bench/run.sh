@@ -506,7 +506,7 @@ if [ "${#SCALE_ROWS[@]}" -gt 0 ]; then
     printf '  localelements started again on it: healthy in %s ms (planner statistics taken once); resident %s MiB after the queries (peak %s MiB)\n' \
         "$SCALE_START_MS" "$SCALE_RSS" "$SCALE_PEAK"
     echo "  cold: three different values, each asked once (page of 200 with Elements-Total-Count computed, not cached)"
-    echo "  wrk: -t2 -c8 -d3s on the first value (the count then comes from the cache)"
+    echo "  wrk: -t2 -c8 -d3s on the first value (the page and its count then come from the cache)"
     echo
     SROW='%-28s | %-52s | %7s | %-20s %6s | %6s %7s %6s\n'
     # shellcheck disable=SC2059
