@@ -178,7 +178,6 @@ pub async fn list(
         .transpose()
         .map_err(super::where_error)?;
     // One read transaction: the page and its count see the same snapshot.
-    let generation = store.generation();
     let mut tx = store.read().await?;
     let mut fields = users::FILTER;
     if tree.as_ref().is_some_and(|tree| tree.names_field("roles")) {
@@ -194,7 +193,7 @@ pub async fn list(
     let total = match kept_count(tree.as_ref(), query.include_inactive) {
         Some(Some(kept)) => users::kept_total(&mut tx, scope, kept).await?,
         Some(None) => 0,
-        None => users::count_cached(store, &mut tx, generation, scope, filter.as_ref()).await?,
+        None => users::count_cached(store, &mut tx, tenant, scope, filter.as_ref()).await?,
     };
     if total == 0 {
         // Every visible user, to tell "no users at all" from "none match".
@@ -245,7 +244,7 @@ pub async fn show(
     let scope = UserScope::Account(account.id);
     let Some(password) = password else {
         // The common read: the stored JSON, no secret, no password check.
-        let found = users::find_json_cached(store, scope, &key).await?;
+        let found = users::find_json_cached(store, account.organization_id, scope, &key).await?;
         // Without `includeInactive`, an inactive user is not there.
         let found = found.filter(|user| include_inactive || user.active);
         let user = visible(caller, &account, &key, found, |user| user.id)?;

@@ -1,20 +1,21 @@
 //! A small cache for what nearly every request reads (who a secret belongs
-//! to, an account's row), kept correct by the store's write generations:
-//! an entry is only ever returned for the generation it was read in, so
-//! a committed write makes every entry of its kind stale at once. Simple
-//! and safe for a workload of many reads and few writes.
+//! to, an account's row, a user, a list of users), kept correct by the
+//! store's write generations: an entry is only ever returned for the
+//! generation it was read in, so a committed write makes every entry of
+//! its kind stale at once. Simple and safe for a workload of many reads
+//! and few writes.
 //!
-//! Two generations: one moves on with every commit (for what a new row can
-//! change: counts, lookups that found nothing), the other only with commits
-//! that may change or remove rows that were already there. A commit that
-//! only adds users leaves the second alone, so the credentials and accounts
-//! that every request checks stay cached while a suite creates users.
+//! The store-wide generation moves on only with commits that may change
+//! or remove rows that were already there: a commit that only adds users
+//! leaves it alone, so the credentials and accounts that every request
+//! checks (existing rows only, never an absence) stay cached while a suite
+//! creates users.
 //!
-//! And one generation per organization, for what only that organization's
-//! users make (its lists of users): a write that says whose users it
-//! changed (`Tenant::Organization`) moves only theirs, so one test suite's
-//! writes leave another's cached lists alone; every other write moves all
-//! of them at once (`Tenant::Every`).
+//! And one generation per organization, for what its users make (a user
+//! by id or email, a list of users and its count): a write that says whose
+//! users it changed (`Tenant::Organization`) moves only theirs, so one test
+//! suite's writes leave another's cached users and lists alone; every other
+//! write moves all of them at once (`Tenant::Every`).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -51,7 +52,6 @@ pub struct TenantGeneration {
 /// The store's write generations (see the module documentation).
 #[derive(Debug, Default)]
 pub struct Generations {
-    any: AtomicU64,
     existing: AtomicU64,
     /// Moves on with each commit of `Tenant::Every`.
     every: AtomicU64,
@@ -61,11 +61,6 @@ pub struct Generations {
 }
 
 impl Generations {
-    /// Moves on after every commit: for entries a new row can make wrong.
-    pub fn any(&self) -> u64 {
-        self.any.load(Ordering::SeqCst)
-    }
-
     /// Moves on after every commit that may have changed or removed a row
     /// that was there before it: for entries that hold existing rows only.
     pub fn existing(&self) -> u64 {
@@ -111,12 +106,11 @@ impl Generations {
         if change == Change::Any {
             self.existing.fetch_add(1, Ordering::SeqCst);
         }
-        self.any.fetch_add(1, Ordering::SeqCst);
     }
 }
 
-/// Values filed under the generation they were read in (a `u64` of
-/// `Generations`, or a `TenantGeneration`).
+/// Values filed under the generation they were read in (the store-wide
+/// `u64`, or a `TenantGeneration`).
 #[derive(Debug)]
 pub struct GenerationCache<K, V, G = u64> {
     capacity: usize,
@@ -166,9 +160,9 @@ mod tests {
     fn added_users_leave_the_existing_generation_alone() {
         let generations = Generations::default();
         generations.moved(Change::AddedUsers, &[Tenant::Every]);
-        assert_eq!((generations.any(), generations.existing()), (1, 0));
+        assert_eq!(generations.existing(), 0);
         generations.moved(Change::Any, &[Tenant::Every]);
-        assert_eq!((generations.any(), generations.existing()), (2, 1));
+        assert_eq!(generations.existing(), 1);
     }
 
     #[test]

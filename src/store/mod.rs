@@ -161,10 +161,10 @@ pub struct Store {
 struct Caches {
     credentials: cache::GenerationCache<[u8; 32], organizations::CredentialRow>,
     accounts: cache::GenerationCache<i64, accounts::AccountRow>,
-    /// User counts by scope and filter.
-    counts: cache::GenerationCache<String, i64>,
-    /// Single users by scope and id or email.
-    users: cache::GenerationCache<String, users::StoredUser>,
+    /// User counts by scope and filter, per organization.
+    counts: cache::GenerationCache<String, i64, TenantGeneration>,
+    /// Single users by scope and id or email, per organization.
+    users: cache::GenerationCache<String, users::StoredUser, TenantGeneration>,
     /// Pages of user lists and their totals, by what was asked (see
     /// `users::cached_page`), per organization.
     pages: cache::GenerationCache<String, (i64, users::UserPage), TenantGeneration>,
@@ -390,24 +390,20 @@ impl Store {
             .await
     }
 
-    /// Changes after every committed write (see [`cache`]). A reader that
-    /// takes it before reading, and files what it read under it, can never
-    /// keep data older than the newest commit: the number moves on only
-    /// after a commit, and a read that starts after that sees the commit.
-    pub fn generation(&self) -> u64 {
-        self.generations.any()
-    }
-
-    /// As `generation`, but moved on only by commits that may change or
-    /// remove rows that were there before them (see [`cache`]): for
-    /// caches of existing rows only, never of an absence.
+    /// Changes after every committed write that may change or remove rows
+    /// that were there before it (see [`cache`]): for caches of existing
+    /// rows only, never of an absence. A reader that takes it before
+    /// reading, and files what it read under it, can never keep data older
+    /// than the newest such commit: the number moves on only after a
+    /// commit, and a read that starts after that sees the commit.
     pub fn existing_generation(&self) -> u64 {
         self.generations.existing()
     }
 
-    /// As `generation`, but moved on only by commits that may have
-    /// changed the users of `organization` (see [`cache`]): for caches of
-    /// what only that organization's users make.
+    /// Changes after every committed write that may have changed the users
+    /// of `organization` (see [`cache`]), as `existing_generation` does
+    /// for existing rows: for caches of what that organization's users
+    /// make, absences and counts included.
     pub fn tenant_generation(&self, organization: i64) -> TenantGeneration {
         self.generations.tenant(organization)
     }

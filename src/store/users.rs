@@ -568,10 +568,11 @@ pub struct StoredUser {
 /// next write, since test suites read the same users again and again.
 pub async fn find_json_cached(
     store: &Store,
+    organization: i64,
     scope: UserScope,
     key: &UserKey,
 ) -> Result<Option<StoredUser>, StoreError> {
-    let generation = store.generation();
+    let generation = store.tenant_generation(organization);
     let (key_sql, value) = key.condition();
     let cache_key = format!("{scope:?}|{value:?}");
     if let Some(user) = store.caches.users.get(&cache_key, generation) {
@@ -921,13 +922,14 @@ pub async fn any(
     Ok(query.fetch_one(conn).await?.0)
 }
 
-/// `count`, remembered until the next write: counting thousands of rows
-/// is most of a list's cost, and test suites list far more than they write.
-/// `generation` is the store's, taken before `conn`'s read began.
+/// `count`, remembered until the next write to the organization's users:
+/// counting thousands of rows is most of a list's cost, and test suites
+/// list far more than they write. `generation` is the organization's
+/// (`scope` is one of its), taken before `conn`'s read began.
 pub async fn count_cached(
     store: &Store,
     conn: &mut SqliteConnection,
-    generation: u64,
+    generation: TenantGeneration,
     scope: UserScope,
     filter: Option<&Sql>,
 ) -> Result<i64, StoreError> {
