@@ -83,24 +83,17 @@ impl Generations {
     /// Records a commit of writes that changed the users of `tenants`:
     /// called after it, before anyone is answered.
     pub fn moved(&self, change: Change, tenants: &[Tenant]) {
-        let mut organizations = Vec::with_capacity(tenants.len());
-        for tenant in tenants {
-            match tenant {
-                Tenant::Organization(id) => organizations.push(*id),
-                Tenant::Every => {
-                    organizations.clear();
-                    self.every.fetch_add(1, Ordering::SeqCst);
-                    break;
-                }
-            }
-        }
-        if !organizations.is_empty() {
+        if tenants.contains(&Tenant::Every) {
+            self.every.fetch_add(1, Ordering::SeqCst);
+        } else {
             let mut own = self
                 .organizations
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            for id in organizations {
-                *own.entry(id).or_insert(0) += 1;
+            for tenant in tenants {
+                if let Tenant::Organization(id) = tenant {
+                    *own.entry(*id).or_insert(0) += 1;
+                }
             }
         }
         if change == Change::Any {

@@ -146,7 +146,8 @@ pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
     snapshots: Arc<SnapshotDir>,
-    /// Count committed writes; see `generation`.
+    /// Move on with committed writes; see `existing_generation` and
+    /// `tenant_generation`.
     generations: Arc<Generations>,
     caches: Arc<Caches>,
     /// Writes waiting to share a transaction; see `write`.

@@ -802,20 +802,27 @@ pub async fn kept_total(
     kept: Kept,
 ) -> Result<i64, StoreError> {
     Ok(match kept {
-        Kept::Users => kept_users(conn, scope, 0).await?,
-        Kept::Active => kept_users(conn, scope, 1).await?,
-        Kept::Inactive => kept_users(conn, scope, 2).await?,
+        Kept::Users => kept_users(conn, scope, ALL_USERS).await?,
+        Kept::Active => kept_users(conn, scope, ACTIVE_USERS).await?,
+        Kept::Inactive => kept_users(conn, scope, INACTIVE_USERS).await?,
         Kept::Holders { role, active_only } => {
             kept_holders(conn, scope, &role, active_only).await?
         }
         Kept::NonHolders { role, active_only } => {
-            kept_users(conn, scope, i64::from(active_only)).await?
+            let users = if active_only { ACTIVE_USERS } else { ALL_USERS };
+            kept_users(conn, scope, users).await?
                 - kept_holders(conn, scope, &role, active_only).await?
         }
     })
 }
 
-/// The users of `scope` of a `kind`: 0 all, 1 the active, 2 the inactive.
+/// The kinds `kept_users` sums, as its SQL tells them apart.
+const ALL_USERS: i64 = 0;
+const ACTIVE_USERS: i64 = 1;
+const INACTIVE_USERS: i64 = 2;
+
+/// The users of `scope` of a `kind`: `ALL_USERS`, `ACTIVE_USERS` or
+/// `INACTIVE_USERS`.
 async fn kept_users(
     conn: &mut SqliteConnection,
     scope: UserScope,
